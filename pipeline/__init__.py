@@ -1,0 +1,1 @@
+"""Pipeline: ingest (the one place where crawlers, nlp and storage meet), jobs, CLI."""
