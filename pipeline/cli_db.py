@@ -13,7 +13,7 @@ db_app = typer.Typer(help="Database schema. Example: haidang db upgrade", no_arg
 
 @db_app.command("upgrade")
 @friendly
-def db_upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
+def db_upgrade(revision: str = typer.Argument("heads", help="target revision")) -> None:
     """Create or migrate the schema (SQLite by default, HAIDANG_DATABASE_URL otherwise).
 
     Example: HAIDANG_DATABASE_URL=postgresql://127.0.0.1/test haidang db upgrade

@@ -177,3 +177,17 @@ class FetchError(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     next_retry_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class User(Base):
+    """A person who signs in to the web app (or a script with an API token)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    api_token_hash: Mapped[str | None] = mapped_column(String(128), default=None, unique=True)
+    created_at: Mapped[datetime] = mapped_column()
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
