@@ -1,0 +1,110 @@
+"""Near-duplicate fingerprints: MinHash over word shingles, and their LSH band keys.
+
+Pure functions of text (no storage). A syndicated wire story reprinted by three
+outlets, each trimming a sentence or changing a headline word, keeps most of its
+5-word shingles; MinHash estimates the Jaccard similarity of those shingle sets
+from 128 numbers, and LSH bands turn "similar above a threshold" into "shares a
+band key", which a database index can answer.
+
+The fingerprint is a plain ``tuple[int, ...]`` (``Analysis.fingerprint``), so it
+crosses process boundaries as JSON and is stored as 4 bytes per value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from nlp.normalize import lower_same_length, normalize
+
+__all__ = [
+    "NUM_PERM",
+    "SHINGLE_WORDS",
+    "THRESHOLD",
+    "band_keys",
+    "fingerprint",
+    "from_bytes",
+    "lsh_params",
+    "shingles",
+    "similarity",
+    "to_bytes",
+]
+
+NUM_PERM = 128
+SHINGLE_WORDS = 5
+# Estimated Jaccard similarity of 5-shingle sets from which two texts count as the
+# same story. Light edits (a changed lead, a dropped paragraph) stay well above it;
+# two different stories on the same topic share few 5-word runs and stay far below.
+THRESHOLD = 0.6
+# Fixed seed: fingerprints stored yesterday must be comparable with today's.
+_SEED = 1
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
+    """Runs of ``size`` consecutive words of the normalised, lower-cased text.
+
+    >>> sorted(shingles("Ngư dân Phan Thiết ra khơi", size=5))
+    ['dân phan thiết ra khơi', 'ngư dân phan thiết ra']
+    """
+    words = _WORD.findall(lower_same_length(normalize(text)))
+    if not words:
+        return set()
+    if len(words) < size:
+        return {" ".join(words)}
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def fingerprint(text: str, *, min_shingles: int = 1) -> tuple[int, ...]:
+    """MinHash signature (``NUM_PERM`` values) of the text; ``()`` when the text has
+    fewer than ``min_shingles`` shingles (no words, or too short to compare).
+
+    >>> len(fingerprint("Bình Thuận đón khách du lịch quốc tế dịp cuối năm"))
+    128
+    """
+    grams = shingles(text)
+    if not grams or len(grams) < min_shingles:
+        return ()
+    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    minhash.update_batch([g.encode("utf-8") for g in sorted(grams)])
+    return tuple(int(v) for v in minhash.hashvalues)
+
+
+def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity of two fingerprints (share of equal values)."""
+    if not a or len(a) != len(b):
+        return 0.0
+    return float(np.count_nonzero(np.asarray(a) == np.asarray(b))) / len(a)
+
+
+@lru_cache(maxsize=8)
+def lsh_params(threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """(bands, rows per band) that datasketch picks for this threshold (18 x 7 for 0.6)."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+def band_keys(fp: tuple[int, ...], threshold: float = THRESHOLD) -> list[int]:
+    """One signed 64-bit key per LSH band: two fingerprints sharing any key are candidates."""
+    if not fp:
+        return []
+    bands, rows = lsh_params(threshold, len(fp))
+    values = np.asarray(fp, dtype="<u4")
+    keys = []
+    for band in range(bands):
+        chunk = values[band * rows : (band + 1) * rows].tobytes()
+        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "big", signed=True))
+    return keys
+
+
+def to_bytes(fp: tuple[int, ...]) -> bytes:
+    return np.asarray(fp, dtype="<u4").tobytes()
+
+
+def from_bytes(raw: bytes) -> tuple[int, ...]:
+    return tuple(int(v) for v in np.frombuffer(raw, dtype="<u4"))

@@ -1,0 +1,62 @@
+"""MinHash fingerprints: copies and light edits are close, different stories are not."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from nlp.fingerprint import (
+    NUM_PERM,
+    THRESHOLD,
+    band_keys,
+    fingerprint,
+    from_bytes,
+    lsh_params,
+    shingles,
+    similarity,
+    to_bytes,
+)
+from tests.story_texts import EDITED, ORIGINAL, UNRELATED
+
+
+def test_shingles_are_normalised_word_runs() -> None:
+    assert shingles("Ngư dân  PHAN THIẾT, ra khơi!") == {
+        "ngư dân phan thiết ra",
+        "dân phan thiết ra khơi",
+    }
+    # Decomposed Unicode and the other tone-mark style give the same shingles.
+    nfd = unicodedata.normalize("NFD", "Hoà bình cho ngư dân Phan Thiết ra khơi")
+    assert shingles(nfd) == shingles("Hòa bình cho ngư dân Phan Thiết ra khơi")
+    assert shingles("") == set()
+    assert shingles("Ba từ thôi") == {"ba từ thôi"}
+
+
+def test_fingerprint_shape_and_stability() -> None:
+    fp = fingerprint(ORIGINAL)
+    assert len(fp) == NUM_PERM
+    assert fp == fingerprint(ORIGINAL)
+    assert from_bytes(to_bytes(fp)) == fp
+    assert fingerprint("  ") == ()
+    # Too short to compare: no fingerprint rather than a noisy one.
+    assert fingerprint("Giá thanh long hôm nay tăng nhẹ", min_shingles=10) == ()
+    assert len(fingerprint("Giá thanh long hôm nay tăng nhẹ", min_shingles=3)) == NUM_PERM
+
+
+def test_light_edits_stay_above_threshold() -> None:
+    base = fingerprint(ORIGINAL)
+    for edited in EDITED:
+        assert similarity(base, fingerprint(edited)) >= THRESHOLD
+
+
+def test_unrelated_story_far_below_threshold() -> None:
+    assert similarity(fingerprint(ORIGINAL), fingerprint(UNRELATED)) < 0.2
+
+
+def test_band_keys_shared_by_copies_not_by_others() -> None:
+    bands, rows = lsh_params()
+    assert bands * rows <= NUM_PERM
+    keys = band_keys(fingerprint(ORIGINAL))
+    assert len(keys) == bands
+    assert all(-(2**63) <= k < 2**63 for k in keys)
+    assert set(keys) & set(band_keys(fingerprint(EDITED[0])))
+    assert not set(keys) & set(band_keys(fingerprint(UNRELATED)))
+    assert band_keys(()) == []
