@@ -60,7 +60,9 @@ def sync_sources(session: Session, config: Config, now: datetime | None = None) 
             row.removed_at = None
             row.added_at = now
         row.name, row.type, row.url, row.kind = src.name, src.type.value, src.url, src.kind.value
-        row.lang, row.tier, row.enabled = src.lang, src.tier, src.enabled
+        row.lang, row.tier = src.lang, src.tier
+        # An administrator's toggle in the web UI outlives the file's value.
+        row.enabled = src.enabled if row.enabled_override is None else row.enabled_override
     for row in rows.values():
         if row.removed_at is None:
             row.removed_at = now
@@ -88,6 +90,34 @@ def _apply_analysis(article: Article, analysis: Analysis) -> None:
             )
         else:
             row.score, row.evidence = topic.score, list(topic.evidence)
+
+
+def ingest(
+    session: Session,
+    draft: ArticleDraft,
+    analysis: Analysis,
+    *,
+    config: Config | None = None,
+    now: datetime | None = None,
+) -> IngestResult:
+    """Store an analysed article, group it into its story cluster, and flag it if its
+    risk says so. Every path that stores articles (crawl, revisit, import) comes here.
+
+    ``config`` spares the triage step a reload of the YAML; pass it when you have it.
+    """
+    # Imported here: both modules import this one's neighbours, not the other way round.
+    from pipeline.clusters import assign_cluster
+    from pipeline.triage import ensure_flag
+
+    now = now or datetime.now(UTC)
+    result = store(session, draft, analysis, now)
+    if result.status is not IngestStatus.UNCHANGED:
+        article = session.get(Article, result.article_id)
+        if article is not None:
+            # The cluster first: the flag's corroboration check looks at it.
+            assign_cluster(session, article, draft.text, now=now)
+            ensure_flag(session, article, analysis, now, config=config)
+    return result
 
 
 def store(

@@ -2,27 +2,55 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes on every engine.
+
+    SQLite has no time zone type: SQLAlchemy would store an aware value's local
+    wall time and drop the offset. We store UTC and hand back aware UTC values.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store timezone-aware values")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
     type_annotation_map = {
-        datetime: DateTime(timezone=True),
+        datetime: UTCDateTime(),
         dict[str, Any]: JSON,
         list[Any]: JSON,
     }
@@ -51,10 +79,17 @@ class Source(Base):
     last_error_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     skipped_irrelevant: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by an administrator in the web UI; when not None it wins over
+    # ``enabled`` from sources.yaml at every sync (migration 0003).
+    enabled_override: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    override_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    override_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Article(Base):
     __tablename__ = "articles"
+    # The crawler looks links up by URL as well as by canonical URL.
+    __table_args__ = (Index("ix_articles_url", "url"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     canonical_url: Mapped[str] = mapped_column(Text, unique=True)
@@ -77,6 +112,8 @@ class Article(Base):
     cluster_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     taken_down_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Last re-fetch by the revisit job (pipeline.revisit), whatever it found; migration 0004.
+    revisited_at: Mapped[datetime | None] = mapped_column(default=None)
 
     topics: Mapped[list[ArticleTopic]] = relationship(
         back_populates="article", cascade="all, delete-orphan", lazy="selectin"
@@ -164,7 +201,10 @@ class FetchError(Base):
     """A failed fetch (dead letter): kept, counted, and retried with back-off."""
 
     __tablename__ = "fetch_errors"
-    __table_args__ = (Index("ix_fetch_errors_source_at", "source_id", "at"),)
+    __table_args__ = (
+        Index("ix_fetch_errors_source_at", "source_id", "at"),
+        Index("ix_fetch_errors_url", "url"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), default=None)
@@ -191,3 +231,115 @@ class User(Base):
     api_token_hash: Mapped[str | None] = mapped_column(String(128), default=None, unique=True)
     created_at: Mapped[datetime] = mapped_column()
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class JobRun(Base):
+    """One run of a scheduled job (``haidang jobs`` shows the last of each)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started", "job_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    outcome: Mapped[str] = mapped_column(String(16), default="running")
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class AlertSent(Base):
+    """An alert that went out; its key makes the same event alert once."""
+
+    __tablename__ = "alerts_sent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column()
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SavedSearch(Base):
+    """A search an analyst keeps; with ``alert`` on, new matches are reported."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (UniqueConstraint("owner", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(Text, default="")
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    alert: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seen_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class StoryCluster(Base):
+    """Articles that tell the same story (copies, syndicated wire, light edits); migration 0004.
+
+    Created when a second article matches a first; ``first_*`` name the outlet that
+    published the story earliest (by publication time, else fetch time).
+    """
+
+    __tablename__ = "story_clusters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    first_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), default=None
+    )
+    first_source_id: Mapped[str | None] = mapped_column(ForeignKey("sources.id"), default=None)
+    first_published_at: Mapped[datetime | None] = mapped_column(default=None)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class ArticleSignature(Base):
+    """An article's MinHash fingerprint (nlp.fingerprint), stored so that every
+    process (crawler, revisit, web) finds near-duplicates without rebuilding an index."""
+
+    __tablename__ = "article_signatures"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    # Publication time, else fetch time: near-duplicates are only sought among recent ones.
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ArticleLshBucket(Base):
+    """One LSH band key of an article's fingerprint; articles sharing a key are candidates."""
+
+    __tablename__ = "article_lsh_buckets"
+
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Correction(Base):
+    """The spokesperson's correction of an article's topics and province relevance (migration 0007).
+
+    Kept as labelled data for retraining (``haidang corrections export``); the latest
+    correction of an article is also applied to the article itself.
+    """
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column()
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    province: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+# The full-text index (storage/fts.py) follows every ORM insert and update of an article.
+from storage import fts as _fts  # noqa: E402
+
+_fts.listen(Article)
