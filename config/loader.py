@@ -10,7 +10,15 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from config.schema import Config, Gazetteer, Schedule, SourcesFile, TopicsFile
+from config.schema import (
+    Config,
+    FactsFile,
+    Gazetteer,
+    RiskSettings,
+    Schedule,
+    SourcesFile,
+    TopicsFile,
+)
 
 SHIPPED_DIR = Path(__file__).resolve().parent
 
@@ -20,6 +28,8 @@ CONFIG_FILES: dict[str, type[BaseModel]] = {
     "sources.yaml": SourcesFile,
     "topics.yaml": TopicsFile,
     "schedule.yaml": Schedule,
+    "facts.yaml": FactsFile,
+    "risk.yaml": RiskSettings,
 }
 
 
@@ -109,4 +119,6 @@ def load_config() -> Config:
         sources=sources.sources,
         topics=topics.topics,
         schedule=parts["schedule.yaml"],
+        facts=parts["facts.yaml"].facts,
+        risk=parts["risk.yaml"],
     )

@@ -3,8 +3,8 @@ a misspelt key is an error that names the file and the field, not a silent defau
 
 from __future__ import annotations
 
-import re
 import datetime as dt
+import re
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +37,8 @@ class Place(Strict):
     # A name that also exists elsewhere (e.g. a ward in another city) needs a
     # second, unambiguous place in the same item before it counts.
     ambiguous: bool = False
+    # Forms of an ambiguous name that are unambiguous on their own ("huyện Đức Linh").
+    unambiguous_aliases: list[str] = []
 
 
 class ProvinceInfo(Strict):
@@ -53,6 +55,9 @@ class Gazetteer(Strict):
     # Phrases in which a place name does not refer to the province
     # ("xổ số Bình Thuận", "phường Bình Thuận, Quận 7").
     negative_contexts: list[str] = []
+    # Phrases that mark a whole item as not about the province when it names nothing more
+    # specific than the province itself (lottery results: "xổ số", "KQXS").
+    negative_documents: list[str] = []
     # Other provinces' names: a place mentioned among this many others is a list, not a story.
     other_provinces: list[str] = []
     list_mention_min: int = Field(default=6, ge=2)
@@ -182,10 +187,45 @@ class DigestSettings(Strict):
     weekly_day: str = Field(default="mon", pattern=r"^(mon|tue|wed|thu|fri|sat|sun)$")
 
 
+class MailSettings(Strict):
+    """SMTP delivery. The login comes from HAIDANG_SMTP_USER / HAIDANG_SMTP_PASSWORD, never YAML."""
+
+    enabled: bool = False
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False
+    sender: str = "haidang@localhost"
+    digest_to: list[str] = []
+    alerts_to: list[str] = []
+    report_to: list[str] = []
+    retries: int = Field(default=3, ge=0, le=20)
+    retry_delay_seconds: float = Field(default=30.0, ge=0)
+
+
+class AlertSettings(Strict):
+    """Coverage spikes: today's count against a Poisson with the trailing mean."""
+
+    baseline_days: int = Field(default=14, ge=3, le=90)
+    p_value: float = Field(default=0.01, gt=0, lt=0.5)
+    min_count: int = Field(default=3, ge=1)
+    check_minutes: int = Field(default=30, ge=1)
+
+
+class JobSettings(Strict):
+    """How the long-running service (``haidang run``) schedules its jobs."""
+
+    crawl_check_minutes: int = Field(default=5, ge=1)
+    misfire_grace_minutes: int = Field(default=30, ge=1)
+    report_reminder: str = Field(default="11-01", pattern=r"^\d{2}-\d{2}$", description="MM-DD")
+
+
 class Schedule(Strict):
     timezone: str = "Asia/Ho_Chi_Minh"
     crawl: CrawlSettings
     digest: DigestSettings = DigestSettings()
+    mail: MailSettings = MailSettings()
+    alerts: AlertSettings = AlertSettings()
+    jobs: JobSettings = JobSettings()
 
     @field_validator("timezone")
     @classmethod
@@ -197,6 +237,156 @@ class Schedule(Strict):
         return value
 
 
+# --- facts.yaml ------------------------------------------------------------
+
+
+class FactNumber(Strict):
+    """A figure the office states officially, e.g. 192 km of coastline."""
+
+    value: float
+    unit: str = Field(min_length=1, description="km, km2, ha, tan, nguoi, %, ... (see nlp.risk UNIT_ALIASES)")
+    tolerance: float = Field(default=0.02, ge=0, le=1, description="relative difference still taken as agreement")
+    label: str = ""
+    # When given, the figure counts only within ~60 characters of one of these terms
+    # ("xuất khẩu" for an export figure), so other figures in the sentence are not compared.
+    near: list[str] = []
+
+
+class Fact(Strict):
+    """An official fact or position of the office (plan §II.6: official information)."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$", max_length=64)
+    subject: str = Field(min_length=2)
+    # A sentence is about the fact when it contains one of these (diacritics folded).
+    keywords: list[str] = Field(min_length=1)
+    # When given, one of these must also appear in the sentence or the title.
+    context: list[str] = []
+    statement: str = Field(min_length=5, description="the official statement shown to the spokesperson")
+    numbers: list[FactNumber] = []
+    # Phrases that state the official position; negated ("không thuộc ...") they contradict it.
+    affirm: list[str] = []
+    # Phrases that state the opposite position ("thuộc Trung Quốc").
+    reverse: list[str] = []
+    source: str = Field(min_length=3, description="the document the fact comes from")
+    date: dt.date
+    topic: str | None = None
+
+
+class FactsFile(Strict):
+    facts: list[Fact] = []
+
+    @field_validator("facts")
+    @classmethod
+    def _consistent(cls, facts: list[Fact]) -> list[Fact]:
+        """Ids unique; one subject never given two different numbers in the same unit."""
+        seen: dict[str, int] = {}
+        by_subject: dict[tuple[str, str], tuple[int, Fact, FactNumber]] = {}
+        for index, fact in enumerate(facts):
+            if fact.id in seen:
+                raise ValueError(f"facts[{index}].id: fact id {fact.id!r} is used twice (also facts[{seen[fact.id]}])")
+            seen[fact.id] = index
+            for number in fact.numbers:
+                key = (" ".join(fact.subject.casefold().split()), number.unit.casefold() + "|" + number.label.casefold())
+                other = by_subject.get(key)
+                if other is not None and other[2].value != number.value:
+                    o_index, o_fact, o_number = other
+                    raise ValueError(
+                        f"facts[{index}] (id={fact.id}).numbers and facts[{o_index}] (id={o_fact.id}).numbers "
+                        f"contradict each other: subject {fact.subject!r} is given as "
+                        f"{number.value:g} {number.unit} and {o_number.value:g} {o_number.unit}"
+                    )
+                by_subject[key] = (index, fact, number)
+        return facts
+
+
+# --- risk.yaml -------------------------------------------------------------
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class RiskWeights(Strict):
+    """How much each signal can add. The score is a noisy-OR:
+    ``score = 1 - prod(1 - weight * strength)``, strength in [0, 1] per signal."""
+
+    contradicts_fact: float = Field(default=0.6, ge=0, le=1)
+    terminology: float = Field(default=0.55, ge=0, le=1)
+    sensational: float = Field(default=0.25, ge=0, le=1)
+    source_credibility: float = Field(default=0.15, ge=0, le=1)
+    uncorroborated: float = Field(default=0.15, ge=0, le=1)
+    model: float = Field(default=0.35, ge=0, le=1)
+
+
+class TermList(Strict):
+    vi: list[str] = []
+    en: list[str] = []
+
+    def all(self) -> list[str]:
+        return [*self.vi, *self.en]
+
+
+class TerminologySettings(Strict):
+    # Foreign administrative names for Vietnamese islands: flagged unless rebutted.
+    foreign_names: TermList = TermList()
+    # Terms flagged only when an approving phrase is near ("nine-dash line").
+    approval_required: TermList = TermList()
+    approving_context: TermList = TermList()
+
+
+class SensationalSettings(Strict):
+    phrases: TermList = TermList()
+    absolute_claims: TermList = TermList()
+    # An absolute claim in a sentence that names a source is not "unsourced".
+    attribution: TermList = TermList()
+    exclamation_run: int = Field(default=2, ge=2, description="this many '!' in a row count as a run")
+    caps_min_words: int = Field(default=3, ge=2, description="this many ALL-CAPS words in a row count")
+    caps_ignore: list[str] = []
+    hits_for_full_strength: int = Field(default=3, ge=1)
+
+
+class SeverityRules(Strict):
+    # score >= high -> high, >= medium -> medium, else low
+    high: float = Field(default=0.8, ge=0, le=1)
+    medium: float = Field(default=0.6, ge=0, le=1)
+    # Sensitive topics raise priority (one level), never the score (truth).
+    sensitive_topics: list[str] = ["bien_dao", "bien_gioi", "nhan_quyen"]
+    sensitive_raise: int = Field(default=1, ge=0, le=2)
+
+
+class Corroboration(Strict):
+    top_tiers: list[int] = [1]
+    window_hours: int = Field(default=48, ge=1)
+
+
+class RiskSettings(Strict):
+    threshold: float = Field(default=0.5, ge=0, le=1)
+    weights: RiskWeights = RiskWeights()
+    # Source tier -> strength of the source_credibility signal.
+    tier_strength: dict[int, float] = {1: 0.0, 2: 0.2, 3: 0.5, 4: 0.8, 5: 1.0}
+    # Phrases that mark a sentence as reporting and rejecting a claim ("phản đối", "cái gọi là").
+    rebuttal_context: TermList = TermList()
+    negations: TermList = TermList(vi=["không", "chưa", "chẳng", "chả", "đâu phải", "không hề", "chưa bao giờ"], en=["not", "never", "no longer", "isn't", "is not", "aren't"])
+    # How many words before a phrase a negation may stand (Vietnamese words are syllables).
+    negation_window: int = Field(default=6, ge=1, le=15)
+    terminology: TerminologySettings = TerminologySettings()
+    sensational: SensationalSettings = SensationalSettings()
+    severity: SeverityRules = SeverityRules()
+    deadlines_hours: dict[Severity, int] = {Severity.HIGH: 24, Severity.MEDIUM: 72, Severity.LOW: 168}
+    corroboration: Corroboration = Corroboration()
+
+    @model_validator(mode="after")
+    def _bands(self) -> RiskSettings:
+        if self.severity.medium > self.severity.high:
+            raise ValueError("severity.medium must not be above severity.high")
+        for tier, strength in self.tier_strength.items():
+            if not 1 <= tier <= 5 or not 0 <= strength <= 1:
+                raise ValueError(f"tier_strength: tier {tier} -> {strength}: tiers are 1..5, strengths 0..1")
+        return self
+
+
 # --- all together ----------------------------------------------------------
 
 
@@ -205,6 +395,8 @@ class Config(Strict):
     sources: list[Source]
     topics: list[Topic]
     schedule: Schedule
+    facts: list[Fact] = []
+    risk: RiskSettings = RiskSettings()
 
     def source(self, source_id: str) -> Source | None:
         return next((s for s in self.sources if s.id == source_id), None)

@@ -1,0 +1,184 @@
+"""The analyser: one document's text in, an ``Analysis`` out. Pure: no I/O per document.
+
+Per document: normalise, detect the language, segment once (Vietnamese), match the
+gazetteer and the topic lexicons over the same words, combine the lexicon with the
+topic model when one is installed, then assess risk. Configuration, lexicons and models
+are compiled once, when the ``Analyzer`` is built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from config.schema import Config
+from nlp import risk as risk_module
+from nlp import topic_model as topic_model_module
+from nlp.entities import extract_entities
+from nlp.gazetteer import Gazetteer
+from nlp.lang import guess
+from nlp.lexicon import Lexicon, LexiconHits
+from nlp.normalize import normalize
+from nlp.phrases import TextView
+from nlp.records import Analysis, Document, TopicScore
+from nlp.segment import segment_normalized
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Analyzer", "ANALYZER_VERSION"]
+
+# Bump when the analysis of the same text and configuration changes.
+ANALYZER_VERSION = "1"
+
+# Combining lexicon and model (when a model is installed):
+# - a strong lexicon term assigns the topic whatever the model says;
+# - the model alone assigns at MODEL_THRESHOLD (or its own per-topic threshold);
+# - a hard negative (TOPICS.md) vetoes the topic unless a strong term fired, whatever the
+#   model says: the negatives are curated for exactly the items a model gets confidently
+#   wrong (a Thai-Cambodian border clash is not Vietnam's border, a storm is not bien_dao);
+# - two weak lexicon terms assign when the model gives at least MODEL_SUPPORT.
+MODEL_THRESHOLD = 0.5
+MODEL_SUPPORT = 0.25
+MODEL_EVIDENCE = 5
+# Stored with each article (articles.analysis_version is 64 characters long).
+VERSION_MAX_CHARS = 64
+# Fewer words than this and the detected language is a guess: trust the item's own.
+_MIN_WORDS_FOR_LANG = 5
+
+
+class Analyzer:
+    """Compiled configuration and models; ``analyze`` is called once per document.
+
+    >>> from config import load_config
+    >>> from nlp.records import TextItem
+    >>> a = Analyzer(load_config())
+    >>> a.analyze(TextItem(title="Ngư dân Phan Thiết bám biển Hoàng Sa", text="")).province.relevant
+    True
+    """
+
+    def __init__(
+        self, config: Config, models_dir: Path | None = None, entities: bool = False
+    ) -> None:
+        self.config = config
+        self.entities = entities
+        self.gazetteer = Gazetteer(config.province)
+        self.lexicon = Lexicon(config.topics)
+        self.topic_ids = tuple(t.id for t in config.topics)
+        self.topic_model = topic_model_module.load_topic_model(models_dir)
+        self.risk = risk_module.RiskAssessor(config, models_dir)
+        self._tiers = {s.id: s.tier for s in config.sources}
+        self.model_version = self._version()
+        logger.info("analyzer ready: %s", self.model_version)
+
+    def _version(self) -> str:
+        """Analyzer, lexicon, topic-model and risk versions, e.g. ``analyzer-1+lexicon-3f2a...``."""
+        lexicons = json.dumps(
+            [
+                self.config.province.model_dump(mode="json"),
+                [t.model_dump(mode="json") for t in self.config.topics],
+            ],
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        parts = [
+            f"analyzer-{ANALYZER_VERSION}",
+            "lexicon-" + hashlib.sha256(lexicons.encode()).hexdigest()[:10],
+        ]
+        if self.topic_model is not None:
+            parts.append(f"topics-{self.topic_model.version}")
+        risk_version = getattr(self.risk, "version", None)
+        if risk_version:
+            parts.append(f"risk-{risk_version}")
+        return _fit("+".join(parts), VERSION_MAX_CHARS)
+
+    def analyze(self, doc: Document) -> Analysis:
+        """Analyse one item (anything with ``title``, ``text`` and ``lang``)."""
+        title = normalize(doc.title or "")
+        text = normalize(doc.text or "")
+        joined = ". ".join(p for p in (title, text) if p)
+        guessed = guess(joined)
+        lang = guessed.lang
+        if doc.lang and (lang == "other" or guessed.words < _MIN_WORDS_FOR_LANG):
+            # Too short to judge, or mixed: the item's own language is the better guess.
+            lang = doc.lang
+        view = TextView(joined)
+        province = self.gazetteer.match(view, title_end=len(title))
+        hits = self.lexicon.tag(view, lang=lang, accent_free=guessed.unaccented_vietnamese)
+        segmented = ""
+        tokens = len(view)
+        if lang == "vi" and joined:
+            segmented = segment_normalized(joined)
+            tokens = segmented.count(" ") + 1
+        topics = self._topics(hits, segmented)
+        risk = self.risk.assess(title, text, topics, source_tier=self._source_tier(doc))
+        entities = extract_entities(joined) if self.entities and lang == "vi" else ()
+        return Analysis(
+            lang=lang,
+            province=province,
+            topics=topics,
+            risk=risk,
+            tokens=tokens,
+            entities=entities,
+            model_version=self.model_version,
+        )
+
+    def _source_tier(self, doc: Document) -> int | None:
+        source = getattr(doc, "source_id", None) or getattr(doc, "source", None)
+        return self._tiers.get(source) if isinstance(source, str) else None
+
+    def _topics(self, hits: Mapping[str, LexiconHits], segmented: str) -> tuple[TopicScore, ...]:
+        model = self.topic_model
+        probs: dict[str, float] = {}
+        if model is not None and segmented:
+            probs = model.predict([segmented])[0]
+        thresholds: Mapping[str, float] = getattr(model, "thresholds", None) or {}
+        scores: list[TopicScore] = []
+        for topic in self.topic_ids:
+            lex = hits.get(topic, LexiconHits(topic=topic))
+            if not probs:
+                if lex.assigned:
+                    scores.append(TopicScore(id=topic, score=lex.score, evidence=lex.evidence))
+                continue
+            prob = float(probs.get(topic, 0.0))
+            score = _combine(lex, prob, thresholds.get(topic, MODEL_THRESHOLD))
+            if score is None:
+                continue
+            evidence = lex.evidence + tuple(
+                f"model:{feature}" for feature in _explain(model, segmented, topic)
+            )
+            scores.append(TopicScore(id=topic, score=score, evidence=evidence))
+        scores.sort(key=lambda t: -t.score)
+        return tuple(scores)
+
+
+def _fit(version: str, limit: int) -> str:
+    """Keep a version string within ``limit`` characters; a hash of the whole keeps it unique."""
+    if len(version) <= limit:
+        return version
+    digest = hashlib.sha256(version.encode()).hexdigest()[:16]
+    return f"{version[: limit - len(digest) - 1]}~{digest}"
+
+
+def _combine(lex: LexiconHits, prob: float, threshold: float) -> float | None:
+    """The topic's score when assigned, ``None`` when not (rules above)."""
+    if lex.strong:
+        return max(prob, lex.score)
+    if lex.vetoed:
+        return None
+    if prob >= threshold:
+        return max(prob, lex.score) if lex.assigned else prob
+    if lex.assigned and prob >= MODEL_SUPPORT:
+        return (lex.score + prob) / 2
+    return None
+
+
+def _explain(model: Any, segmented: str, topic: str) -> list[str]:
+    try:
+        return list(model.explain(segmented, topic, k=MODEL_EVIDENCE))
+    except (KeyError, ValueError) as exc:
+        logger.warning("topic model could not explain %s: %s", topic, exc)
+        return []

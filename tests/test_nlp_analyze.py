@@ -1,0 +1,248 @@
+"""nlp.Analyzer: normalise, detect language, segment once, gazetteer, lexicon, model, risk."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import nlp
+from config import load_config
+from config.schema import Config
+from nlp import Analyzer, TextItem
+from nlp.records import Risk, TopicScore
+from nlp.segment import segment_for_model
+
+# ``nlp.analyze`` is the function; the module of the same name is reached through importlib.
+analyze_module = importlib.import_module("nlp.analyze")
+
+
+@pytest.fixture(scope="module")
+def config() -> Config:
+    return load_config()
+
+
+class FakeModel:
+    version = "fake-1"
+
+    def __init__(self, probs: dict[str, float]) -> None:
+        self.probs = probs
+        self.seen: list[str] = []
+
+    def predict(self, segmented: list[str]) -> list[dict[str, float]]:
+        self.seen.extend(segmented)
+        return [dict(self.probs) for _ in segmented]
+
+    def explain(self, segmented: str, topic: str, k: int = 5) -> list[str]:
+        return [f"{topic}_feature"][:k]
+
+
+def _analyzer(config: Config, monkeypatch: pytest.MonkeyPatch, model: Any = None) -> Analyzer:
+    monkeypatch.setattr(analyze_module.topic_model_module, "load_topic_model", lambda _dir: model)
+    return Analyzer(config)
+
+
+def test_lexicon_only_analysis(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    analyzer = _analyzer(config, monkeypatch)
+    result = analyzer.analyze(
+        TextItem(title="Ngư dân Phan Thiết bám biển Hoàng Sa", text="Tàu cá vươn khơi dài ngày.")
+    )
+    assert result.lang == "vi"
+    assert result.province.relevant
+    assert [t.id for t in result.topics] == ["bien_dao"]
+    assert "Hoàng Sa" in result.topics[0].evidence
+    assert 5 <= result.tokens <= 20
+    assert result.model_version.startswith("analyzer-") and "lexicon-" in result.model_version
+    contract = result.to_contract("x1")
+    assert contract["id"] == "x1" and contract["province"]["places"] == ["Phan Thiết"]
+
+
+def test_segments_once_and_feeds_the_model_its_exact_input(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = FakeModel({})
+    analyzer = _analyzer(config, monkeypatch, model)
+    calls: list[str] = []
+    real = analyze_module.segment_normalized
+
+    def counting(text: str) -> str:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(analyze_module, "segment_normalized", counting)
+    title, text = "Ngư dân Phú Quý  bám biển", "Tàu cá hoà nhịp   sóng."
+    analyzer.analyze(TextItem(title=title, text=text))
+    assert len(calls) == 1
+    assert model.seen == [segment_for_model(title, text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "probs", "expected"),
+    [
+        # model alone assigns at 0.5, and its features become evidence
+        ("Một bài viết bình thường về đời sống.", {"khcn": 0.7}, {"khcn": ("model:khcn_feature",)}),
+        ("Một bài viết bình thường về đời sống.", {"khcn": 0.4}, {}),
+        # a strong lexicon term assigns even when the model disagrees
+        (
+            "Tàu lạ xuất hiện ở Hoàng Sa.",
+            {"bien_dao": 0.05},
+            {"bien_dao": ("Hoàng Sa", "model:bien_dao_feature")},
+        ),
+        # a hard negative vetoes even a confident model; only a strong term overrides it
+        ("Ngư dân đưa tàu cá vào bờ tránh bão.", {"bien_dao": 0.99}, {}),
+        (
+            "Tàu cá tránh bão ở Hoàng Sa.",
+            {"bien_dao": 0.2},
+            {"bien_dao": ("Hoàng Sa", "tàu cá", "model:bien_dao_feature")},
+        ),
+        # two weak terms need some support from the model
+        ("Ngư dân đưa tàu cá ra khơi.", {"bien_dao": 0.1}, {}),
+        (
+            "Ngư dân đưa tàu cá ra khơi.",
+            {"bien_dao": 0.3},
+            {"bien_dao": ("ngư dân", "tàu cá", "model:bien_dao_feature")},
+        ),
+    ],
+)
+def test_lexicon_and_model_combined(
+    config: Config,
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    probs: dict[str, float],
+    expected: dict[str, tuple[str, ...]],
+) -> None:
+    analyzer = _analyzer(config, monkeypatch, FakeModel(probs))
+    result = analyzer.analyze(TextItem(title="", text=text))
+    assert {t.id: t.evidence for t in result.topics} == expected
+    assert all(0.0 <= t.score <= 1.0 for t in result.topics)
+    assert "topics-fake-1" in result.model_version
+
+
+def test_topics_are_sorted_by_score(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    analyzer = _analyzer(config, monkeypatch, FakeModel({"khcn": 0.6, "dau_tu": 0.9}))
+    result = analyzer.analyze(TextItem(title="", text="Một bài viết bình thường."))
+    assert [t.id for t in result.topics] == ["dau_tu", "khcn"]
+
+
+@dataclass
+class RecordingRisk:
+    config: Any
+    models_dir: Path | None = None
+    calls: list[dict[str, Any]] | None = None
+
+    def assess(
+        self, title: str, text: str, topics: Sequence[TopicScore], *, source_tier: int | None = None
+    ) -> Risk:
+        RECORDED.append({"title": title, "topics": [t.id for t in topics], "tier": source_tier})
+        return Risk(score=0.25)
+
+
+RECORDED: list[dict[str, Any]] = []
+
+
+@dataclass(frozen=True)
+class Draft:
+    title: str
+    text: str
+    lang: str | None
+    source_id: str
+
+
+def test_risk_gets_the_topics_and_the_source_tier(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(analyze_module.risk_module, "RiskAssessor", RecordingRisk)
+    analyzer = _analyzer(config, monkeypatch)
+    RECORDED.clear()
+    tier = {s.id: s.tier for s in config.sources}
+    rfa = next(s.id for s in config.sources if s.tier >= 3)
+    result = analyzer.analyze(TextItem(title="Hoàng Sa là của Việt Nam", text="", source=rfa))
+    analyzer.analyze(Draft(title="Tin", text="Bài", lang="vi", source_id=config.sources[0].id))
+    analyzer.analyze(TextItem(title="Tin", text="Bài", source="no-such-source"))
+    assert result.risk.score == 0.25
+    assert RECORDED[0] == {
+        "title": "Hoàng Sa là của Việt Nam",
+        "topics": ["bien_dao"],
+        "tier": tier[rfa],
+    }
+    assert RECORDED[1]["tier"] == config.sources[0].tier
+    assert RECORDED[2]["tier"] is None
+
+
+def test_english_items_use_the_english_lexicon_without_segmenting(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analyzer = _analyzer(config, monkeypatch, FakeModel({}))
+    monkeypatch.setattr(analyze_module, "segment_normalized", lambda _t: pytest.fail("segmented"))
+    result = analyzer.analyze(
+        TextItem(
+            title="Vietnam protests Chinese survey ship near the Spratly Islands",
+            text="Fishermen from Phan Thiet said the coast guard escorted their boats.",
+        )
+    )
+    assert result.lang == "en"
+    assert result.province.relevant
+    assert "bien_dao" in {t.id for t in result.topics}
+
+
+def test_short_items_fall_back_to_their_declared_language(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analyzer = _analyzer(config, monkeypatch)
+    assert analyzer.analyze(TextItem(title="VNeID", text="", lang="vi")).lang == "vi"
+    assert analyzer.analyze(TextItem(title="", text="", lang=None)).lang == "other"
+
+
+def test_entities_only_when_asked(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(analyze_module.topic_model_module, "load_topic_model", lambda _dir: None)
+    doc = TextItem(
+        title="", text="Ông Nguyễn Văn Nam làm việc tại Phan Thiết. Bà Lê Thị Hoa đến Hà Nội."
+    )
+    assert Analyzer(config).analyze(doc).entities == ()
+    entities = Analyzer(config, entities=True).analyze(doc).entities
+    assert ("Nguyễn Văn Nam", "PER") in entities
+    assert all(kind in ("PER", "ORG", "LOC") for _, kind in entities)
+
+
+def test_module_level_analyze_uses_one_default_analyzer() -> None:
+    first = nlp.default_analyzer()
+    assert nlp.default_analyzer() is first
+    assert nlp.analyze(TextItem(title="Thanh long Bình Thuận vào vụ", text="")).province.relevant
+
+
+def test_model_version_fits_the_storage_column(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class LongVersion(FakeModel):
+        version = "v" * 120
+
+    short = _analyzer(config, monkeypatch, FakeModel({})).model_version
+    long = _analyzer(config, monkeypatch, LongVersion({})).model_version
+    assert len(long) <= analyze_module.VERSION_MAX_CHARS
+    assert long != short
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "topic"),
+    [
+        (
+            "Giao tranh ở biên giới Thái Lan - Campuchia",
+            "Hàng nghìn người sơ tán khỏi khu vực biên giới.",
+            "bien_gioi",
+        ),
+        (
+            "Áp thấp nhiệt đới mạnh lên thành bão",
+            "Ngư dân khẩn trương đưa tàu cá vào bờ tránh bão.",
+            "bien_dao",
+        ),
+    ],
+)
+def test_hard_negatives_hold_with_the_shipped_models(
+    config: Config, title: str, text: str, topic: str
+) -> None:
+    result = Analyzer(config).analyze(TextItem(title=title, text=text))
+    assert topic not in {t.id for t in result.topics}
