@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "pipeline.cli_config",
     "pipeline.cli_db",
     "pipeline.cli_crawl",
+    "pipeline.cli_revisit",
     "pipeline.cli_nlp",
     "pipeline.cli_train",
     "pipeline.cli_topic_model",
@@ -29,6 +30,9 @@ COMMAND_MODULES = [
     "pipeline.cli_search",
     "pipeline.cli_web",
     "pipeline.cli_demo",
+    "pipeline.cli_run",
+    "pipeline.cli_report",
+    "pipeline.cli_corrections",
 ]
 
 for _name in COMMAND_MODULES:
