@@ -18,12 +18,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Debian packages the browser tests need. Installs only what is missing.
+# Debian packages: Chromium for the browser tests, fonts with every Vietnamese letter
+# for charts and PDF, Pango for the PDF report. Installs only what is missing.
+DEBIAN_PACKAGES = chromium chromium-driver fonts-noto-core fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
+
 system-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-core >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 run: setup
