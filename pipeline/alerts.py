@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scipy.stats import poisson
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,9 +42,6 @@ class AlertEvent:
     items: tuple[tuple[str, str], ...] = ()  # (title, url)
 
 
-def _when() -> object:
-    return func.coalesce(Article.published_at, Article.fetched_at)
-
 
 def _daily_counts(session: Session, config: Config, start: datetime, until: datetime) -> dict[str, Counter[date]]:
     tz = ZoneInfo(config.schedule.timezone)
@@ -52,16 +49,16 @@ def _daily_counts(session: Session, config: Config, start: datetime, until: date
     rows = session.execute(
         select(ArticleTopic.topic, Article.published_at, Article.fetched_at)
         .join(Article, Article.id == ArticleTopic.article_id)
-        .where(_when() >= start, _when() <= until)  # type: ignore[operator]
+        .where(Article.seen_at >= start, Article.seen_at <= until)
     )
     for topic, published, fetched in rows:
         counts.setdefault(topic, Counter())[(published or fetched).astimezone(tz).date()] += 1
-    rows = session.execute(
+    province_rows = session.execute(
         select(Article.published_at, Article.fetched_at).where(
-            Article.province_relevant.is_(True), _when() >= start, _when() <= until  # type: ignore[operator]
+            Article.province_relevant.is_(True), Article.seen_at >= start, Article.seen_at <= until
         )
     )
-    for published, fetched in rows:
+    for published, fetched in province_rows:
         counts.setdefault(PROVINCE, Counter())[(published or fetched).astimezone(tz).date()] += 1
     return counts
 
@@ -72,12 +69,12 @@ def spike_p_value(count: int, baseline: float) -> float:
 
 
 def _items(session: Session, subject: str, start: datetime, until: datetime, limit: int = 10) -> tuple[tuple[str, str], ...]:
-    query = select(Article.title, Article.url).where(_when() >= start, _when() <= until)  # type: ignore[operator]
+    query = select(Article.title, Article.url).where(Article.seen_at >= start, Article.seen_at <= until)
     if subject == PROVINCE:
         query = query.where(Article.province_relevant.is_(True))
     else:
         query = query.join(ArticleTopic, ArticleTopic.article_id == Article.id).where(ArticleTopic.topic == subject)
-    return tuple((t, u) for t, u in session.execute(query.order_by(_when().desc()).limit(limit)))  # type: ignore[attr-defined]
+    return tuple((t, u) for t, u in session.execute(query.order_by(Article.seen_at.desc()).limit(limit)))
 
 
 def find_alerts(session: Session, config: Config, now: datetime) -> list[AlertEvent]:

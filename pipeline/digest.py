@@ -80,9 +80,6 @@ class Digest:
     untagged: tuple[DigestItem, ...] = field(default=())
 
 
-def _when() -> object:
-    return func.coalesce(Article.published_at, Article.fetched_at)
-
 
 def _collapse(articles: list[Article], flagged_ids: set[int]) -> list[DigestItem]:
     """One item per story cluster: its earliest article, with the other outlets named."""
@@ -117,7 +114,7 @@ def _baseline(session: Session, start: datetime) -> dict[str, float]:
     rows = session.execute(
         select(ArticleTopic.topic, func.count(ArticleTopic.article_id))
         .join(Article, Article.id == ArticleTopic.article_id)
-        .where(_when() >= since, _when() < start)  # type: ignore[operator]
+        .where(Article.seen_at >= since, Article.seen_at < start)
         .group_by(ArticleTopic.topic)
     )
     return {topic: count / BASELINE_DAYS for topic, count in rows}
@@ -175,7 +172,7 @@ def build_digest(session: Session, config: Config, day: date, now: datetime | No
     start, end = day_bounds(day, config.schedule.timezone)
     now = now or end
     articles = list(
-        session.scalars(select(Article).where(_when() >= start, _when() < end))  # type: ignore[operator]
+        session.scalars(select(Article).where(Article.seen_at >= start, Article.seen_at < end))
     )
     flagged_ids = set(
         session.scalars(select(Flag.article_id).where(Flag.article_id.in_([a.id for a in articles])))

@@ -51,7 +51,8 @@ def build_message(
         message.add_alternative(html, subtype="html")
         if inline_png is not None:
             cid, data = inline_png
-            html_part = message.get_payload()[-1]  # type: ignore[index]
+            html_part = message.get_body(("html",))
+            assert isinstance(html_part, EmailMessage)  # we just added it
             html_part.add_related(data, maintype="image", subtype="png", cid=f"<{cid}>")
     for filename, mime, data in attachments or []:
         maintype, subtype = mime.split("/", 1)

@@ -80,7 +80,7 @@ def build_report(session: Session, config: Config, year: int, now: datetime) -> 
     tz = ZoneInfo(config.schedule.timezone)
     start, _ = day_bounds(date(year, 1, 1), config.schedule.timezone)
     end, _ = day_bounds(date(year + 1, 1, 1), config.schedule.timezone)
-    when = func.coalesce(Article.published_at, Article.fetched_at)
+    when = Article.seen_at
     in_year = (when >= start) & (when < end)
 
     total_by_month: Counter[int] = Counter()
@@ -132,10 +132,10 @@ def build_report(session: Session, config: Config, year: int, now: datetime) -> 
     for cluster_id, size in widest:
         if size < 2:
             continue
-        a = session.scalars(select(Article).where(Article.cluster_id == cluster_id).order_by(when)).first()
-        if a is not None:
-            notable.append(NotableItem(title=a.title, url=a.url, source=a.source.name,
-                                       published=(a.published_at or a.fetched_at).astimezone(tz).date(),
+        first = session.scalars(select(Article).where(Article.cluster_id == cluster_id).order_by(when)).first()
+        if first is not None:
+            notable.append(NotableItem(title=first.title, url=first.url, source=first.source.name,
+                                       published=first.seen_at.astimezone(tz).date(),
                                        reason=f"về tỉnh, được {size} cơ quan báo chí đưa tin"))
 
     sources = list(session.scalars(select(Source)))

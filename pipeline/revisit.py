@@ -67,7 +67,7 @@ def due_for_revisit(
     Taken-down articles stay due, so a story that comes back is noticed. Oldest
     check first, so a ``limit`` never starves anyone.
     """
-    born = func.coalesce(Article.published_at, Article.fetched_at)
+    born = Article.seen_at
     last_seen = func.coalesce(Article.revisited_at, Article.fetched_at)
     query = (
         select(Article.id, Article.source_id, Article.url)

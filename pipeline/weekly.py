@@ -25,7 +25,7 @@ class WeeklySummary:
 
 
 def _counts(session: Session, start: datetime, end: datetime) -> tuple[dict[str, int], int, int]:
-    when = func.coalesce(Article.published_at, Article.fetched_at)
+    when = Article.seen_at
     span = (when >= start) & (when < end)
     per_topic = dict(
         session.execute(

@@ -19,9 +19,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -114,6 +117,17 @@ class Article(Base):
     taken_down_at: Mapped[datetime | None] = mapped_column(default=None)
     # Last re-fetch by the revisit job (pipeline.revisit), whatever it found; migration 0004.
     revisited_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+    @hybrid_property
+    def seen_at(self) -> datetime:
+        """When the article appeared: its publication time, else when we fetched it."""
+        return self.published_at or self.fetched_at
+
+    @seen_at.inplace.expression
+    @classmethod
+    def _seen_at_expression(cls) -> ColumnElement[datetime]:
+        return func.coalesce(cls.published_at, cls.fetched_at)
 
     topics: Mapped[list[ArticleTopic]] = relationship(
         back_populates="article", cascade="all, delete-orphan", lazy="selectin"
@@ -338,6 +352,9 @@ class Correction(Base):
     province: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
 
+
+# Search facets with a date filter count sources from this index alone (migration 0003).
+Index("ix_articles_published_source", Article.published_at, Article.source_id)
 
 # The full-text index (storage/fts.py) follows every ORM insert and update of an article.
 from storage import fts as _fts  # noqa: E402

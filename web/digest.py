@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.schema import Config
@@ -60,7 +60,7 @@ def daily_counts(session: Session, config: Config, days: list[date]) -> dict[tup
     tz = config.schedule.timezone
     start, _ = day_bounds(days[0], tz)
     _, end = day_bounds(days[-1], tz)
-    when = func.coalesce(Article.published_at, Article.fetched_at)
+    when = Article.seen_at
     rows = session.execute(
         select(Article.id, when, ArticleTopic.topic)
         .outerjoin(ArticleTopic, ArticleTopic.article_id == Article.id)

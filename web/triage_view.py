@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.corrections import corrections_for
@@ -210,7 +210,7 @@ def flag_detail(session: Session, flag_id: int, now: datetime) -> FlagDetail:
     signals = [s for s in v.signals if isinstance(s, dict)]
     cluster: tuple[Article, ...] = ()
     if article.cluster_id is not None:
-        when = func.coalesce(Article.published_at, Article.fetched_at)
+        when = Article.seen_at
         cluster = tuple(
             session.scalars(
                 select(Article)

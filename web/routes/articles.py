@@ -22,7 +22,7 @@ PAGE_SIZE = 50
 
 
 def newest_first() -> tuple[object, ...]:
-    when = func.coalesce(Article.published_at, Article.fetched_at)
+    when = Article.seen_at
     return (when.desc(), Article.id.desc())
 
 
@@ -95,7 +95,7 @@ def article_detail(
             session.scalars(
                 select(Article)
                 .where(Article.cluster_id == article.cluster_id, Article.id != article.id)
-                .order_by(func.coalesce(Article.published_at, Article.fetched_at))
+                .order_by(Article.seen_at)
             ).unique()
         )
     paragraphs = [p.strip() for p in article.text.split("\n") if p.strip()]
