@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.schema import Config, Source, SourceKind, SourceType
+from config.loader import validate_file
+from config.schema import Config, Fact, FactsFile, Source, SourceKind, SourceType
 from pipeline.demo_site.server import DemoSite
 
 if TYPE_CHECKING:
@@ -89,12 +91,23 @@ def demo_sources(site: DemoSite) -> list[Source]:
     return sources
 
 
+DEMO_FACTS = Path(__file__).resolve().parent / "demo_site" / "facts.yaml"
+
+
+def demo_facts() -> list[Fact]:
+    """The demo press release's (invented) official figures."""
+    facts_file = validate_file(DEMO_FACTS, FactsFile)
+    assert isinstance(facts_file, FactsFile)
+    return facts_file.facts
+
+
 def demo_config(config: Config, site: DemoSite) -> Config:
-    """The shipped configuration plus one rss source per demo outlet."""
+    """The shipped configuration plus one rss source per demo outlet and the demo's facts."""
     extra = demo_sources(site)
     ids = {s.id for s in extra}
     kept = [s for s in config.sources if s.id not in ids]
-    return config.model_copy(update={"sources": [*kept, *extra]})
+    facts = [*config.facts, *(f for f in demo_facts() if f.id not in {f.id for f in config.facts})]
+    return config.model_copy(update={"sources": [*kept, *extra], "facts": facts})
 
 
 def run_demo_crawl(config: Config, sessions: sessionmaker[Session], site: DemoSite) -> CrawlSummary:

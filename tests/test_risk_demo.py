@@ -1,5 +1,5 @@
-"""The demo site's items against the shipped facts.yaml and risk.yaml
-(pipeline/demo_site/facts_demo.md): the three flag-worthy blog posts are flagged for the
+"""The demo site's items against the shipped risk.yaml and facts.yaml plus the demo's own
+facts (pipeline/demo_site/facts.yaml): the three flag-worthy blog posts are flagged for the
 right reasons, the items that agree with the official facts are not."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import pytest
 
 from config import load_config
 from nlp.risk import RiskAssessor
+from pipeline.demo import demo_facts
 from pipeline.demo_site.corpus import DemoArticle, load_outlets
 
 # Tier the demo's sources.yaml gives the blog; the press outlets are tier 1.
@@ -21,7 +22,8 @@ def items() -> dict[int, DemoArticle]:
 
 @pytest.fixture(scope="module")
 def assessor() -> RiskAssessor:
-    return RiskAssessor(load_config())
+    config = load_config()
+    return RiskAssessor(config.model_copy(update={"facts": [*config.facts, *demo_facts()]}))
 
 
 def _assess(assessor: RiskAssessor, article: DemoArticle):  # type: ignore[no-untyped-def]
