@@ -62,17 +62,30 @@ def correct_article(
         note=note.strip(),
     )
     session.add(correction)
-    kept = {t.topic: t for t in article.topics if t.topic in chosen}
-    article.topics = [
-        kept.get(t) or ArticleTopic(topic=t, score=1.0, evidence=[CORRECTED_EVIDENCE])
-        for t in chosen
-    ]
-    article.province_relevant = province
+    _apply(article, chosen, province)
     session.flush()
     logger.info(
         "article %s corrected by %s: topics=%s province=%s", article.id, by, chosen, province
     )
     return correction
+
+
+def _apply(article: Article, topics: list[str], province: bool) -> None:
+    kept = {t.topic: t for t in article.topics if t.topic in topics}
+    article.topics = [
+        kept.get(t) or ArticleTopic(topic=t, score=1.0, evidence=[CORRECTED_EVIDENCE])
+        for t in topics
+    ]
+    article.province_relevant = province
+
+
+def reapply_correction(session: Session, article: Article) -> bool:
+    """A person's correction outlives re-analysis: apply the latest one again, if any."""
+    latest = corrections_for(session, article.id)
+    if not latest:
+        return False
+    _apply(article, list(latest[0].topics), latest[0].province)
+    return True
 
 
 def corrections_for(session: Session, article_id: int) -> list[Correction]:

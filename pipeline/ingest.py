@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from config.schema import Config
 from crawlers.records import ArticleDraft
 from nlp.records import Analysis
+from pipeline.corrections import reapply_correction
 from storage.models import Article, ArticleTopic, ArticleVersion, Source
 
 logger = logging.getLogger(__name__)
@@ -189,6 +190,7 @@ def _update(
     article.updated_at = now
     article.taken_down_at = None
     _apply_analysis(article, analysis)
+    reapply_correction(session, article)
     session.flush()
     logger.info("article %s changed: stored as version %s", article.canonical_url, article.version)
     return IngestResult(article_id=article.id, status=IngestStatus.UPDATED)

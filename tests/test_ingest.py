@@ -81,3 +81,18 @@ def test_sync_sources_keeps_removed_sources(db: Database) -> None:
         kept = config.sources[0].id
         assert rows[kept].removed_at is None
         assert all(r.removed_at is not None for k, r in rows.items() if k != kept)
+
+
+def test_correction_outlives_reanalysis(db: Database) -> None:
+    from pipeline.corrections import correct_article
+
+    with db.session() as session:
+        sync_sources(session, load_config(), NOW)
+        first = store(session, _draft(), _analysis("bien_dao"), NOW)
+        correct_article(session, first.article_id, by="phatngon", topics=["san_pham"], province=False,
+                        known_topics=["bien_dao", "san_pham"], now=NOW)
+        store(session, _draft("Bản đã sửa về ngư dân."), _analysis("bien_dao"), NOW)
+        session.commit()
+        article = session.get(Article, first.article_id)
+        assert article is not None and article.version == 2
+        assert [t.topic for t in article.topics] == ["san_pham"] and not article.province_relevant
