@@ -1,5 +1,5 @@
 # Hải Đăng — every command a newcomer needs. See README.md.
-#   make run    set up everything, then crawl the configured sources and serve the web app (SQLite)
+#   make run    set up everything, then run the service: scheduled crawls, digest, alerts, web app (SQLite)
 #   make test   set up everything (incl. Debian's Chromium for browser tests), then lint, type-check and test
 #   make demo   the offline way in: serve the bundled demo site, crawl it, open the web app
 
@@ -34,8 +34,7 @@ system-deps:
 run: setup
 	$(BIN)/haidang db upgrade
 	$(BIN)/haidang config check
-	-$(BIN)/haidang crawl --once
-	$(BIN)/haidang serve
+	$(BIN)/haidang run
 
 demo: setup
 	$(BIN)/haidang demo

@@ -7,6 +7,7 @@ by more than the grace time is skipped (the next one comes soon enough).
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -50,5 +51,7 @@ def build_scheduler(config: Config, url: str | None = None) -> BackgroundSchedul
     )
     for job_id, func, trigger in job_specs(config):
         # replace_existing: a changed schedule.yaml takes effect at the next start.
-        scheduler.add_job(func, trigger=trigger, id=job_id, name=job_id, replace_existing=True)
+        # The crawl also runs at start: an office that starts the service wants news now.
+        first = {"next_run_time": datetime.now(UTC)} if job_id == "crawl" else {}
+        scheduler.add_job(func, trigger=trigger, id=job_id, name=job_id, replace_existing=True, **first)
     return scheduler

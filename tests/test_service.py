@@ -170,7 +170,9 @@ def test_run_stops_cleanly_on_sigterm_and_jobs_lists(db: Database, tmp_path: Pat
     import subprocess
     import sys
 
-    env = {**os.environ, **db.env}
+    # Loopback only: one source on a port where nothing listens (the crawl at start fails fast).
+    _write_config(tmp_path / "cfg", "http://127.0.0.1:9", 9)
+    env = {**os.environ, **db.env, "HAIDANG_CONFIG_DIR": str(tmp_path / "cfg")}
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", "--no-web"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
