@@ -38,6 +38,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("owner", "name"),
     )
+    # Facets over a date range count sources from the index alone.
+    op.create_index("ix_articles_published_source", "articles", ["published_at", "source_id"])
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute(
@@ -125,4 +127,5 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE article_day_counts")
         op.execute("DROP TABLE article_fts")
+    op.drop_index("ix_articles_published_source", table_name="articles")
     op.drop_table("saved_searches")
