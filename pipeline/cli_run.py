@@ -40,27 +40,28 @@ def run(
 def _run(host: str, port: int, web: bool) -> None:
     config = load_config()
     upgrade(make_engine())
+    # Handlers first: a SIGTERM that comes while the scheduler starts still stops cleanly.
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        typer.echo(f"signal {signum}: stopping after the job in hand", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     scheduler = build_scheduler(config)
     scheduler.start()
     typer.echo(f"scheduler started with jobs: {', '.join(j.id for j in scheduler.get_jobs())}")
     try:
-        if web:
+        if web and not stop.is_set():
             import uvicorn
 
             from web.app import create_app
 
             typer.echo(f"web app on http://{host}:{port}/")
-            # uvicorn handles SIGTERM/SIGINT itself and returns when asked to stop.
+            # uvicorn installs its own SIGTERM/SIGINT handlers and returns when asked to stop.
             uvicorn.Server(uvicorn.Config(create_app(), host=host, port=port, log_level="warning")).run()
         else:
-            stop = threading.Event()
-
-            def _stop(signum: int, _frame: FrameType | None) -> None:
-                typer.echo(f"signal {signum}: stopping after the job in hand")
-                stop.set()
-
-            signal.signal(signal.SIGTERM, _stop)
-            signal.signal(signal.SIGINT, _stop)
             stop.wait()
     finally:
         scheduler.shutdown(wait=True)

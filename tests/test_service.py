@@ -181,7 +181,7 @@ def test_run_stops_cleanly_on_sigterm_and_jobs_lists(db: Database, tmp_path: Pat
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
-    assert "stopping after the job in hand" in out and out.rstrip().endswith("stopped")
+    assert "stopping after the job in hand" in out and out.rstrip().endswith("stopped"), out
     listed = subprocess.run([sys.executable, "-m", "pipeline.cli", "jobs", "--json"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, check=True)
     jobs = {j["id"]: j for j in json.loads(listed.stdout)}
