@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     parts = {"risk": Timer(), "topic model": Timer(), "model evidence": Timer()}
     _wrap(analyzer.risk, "assess", parts["risk"])
     if analyzer.topic_model is not None:
-        _wrap(analyzer.topic_model, "predict", parts["topic model"])
-        _wrap(analyzer.topic_model, "explain", parts["model evidence"])
+        _wrap(analyzer.topic_model, "score", parts["topic model"])
+        _wrap(analyzer.topic_model, "explain_row", parts["model evidence"])
     bare, ours = Timer(), Timer()
     chars = 0
     for doc in docs:

@@ -42,6 +42,8 @@ class LexiconHits:
     terms: tuple[str, ...] = ()
     negatives: tuple[str, ...] = ()
     subtags: tuple[str, ...] = ()
+    # The strong terms that fired in the headline (``Lexicon.tag`` with ``title_end``).
+    strong_in_title: tuple[str, ...] = ()
 
     @property
     def vetoed(self) -> bool:
@@ -94,15 +96,19 @@ class Lexicon:
                 self._index[lang].add(term, (topic, role, subtag))
 
     def tag(
-        self, view: TextView, *, lang: str, accent_free: bool = False
+        self, view: TextView, *, lang: str, accent_free: bool = False, title_end: int = 0
     ) -> dict[str, LexiconHits]:
         """Hits per topic (only topics where something fired).
+
+        ``title_end``: where the headline ends in ``view.text``; strong terms found before
+        it are also listed in ``strong_in_title``.
 
         Example: "Tàu cá của ngư dân bị xua đuổi ở Hoàng Sa" gives ``bien_dao`` with
         strong ``Hoàng Sa`` and term ``ngư dân``.
         """
         langs = ("vi",) if lang == "vi" else ("en",) if lang == "en" else ("vi", "en")
         found: dict[str, dict[Role, dict[str, None]]] = {}
+        in_title: dict[str, dict[str, None]] = {}
         for code in langs:
             hits = self._index[code].find(view, accent_free=accent_free)
             # Longest first at each position, so a term inside a longer one of the same topic
@@ -118,6 +124,8 @@ class Lexicon:
                     covered[topic] = hit.end
                 roles = found.setdefault(topic, {})
                 roles.setdefault(role, {})[subtag if role is Role.SUBTAG else hit.term] = None
+                if role is Role.STRONG and hit.start < title_end:
+                    in_title.setdefault(topic, {})[hit.term] = None
         return {
             topic: LexiconHits(
                 topic=topic,
@@ -125,6 +133,7 @@ class Lexicon:
                 terms=tuple(roles.get(Role.TERM, ())),
                 negatives=tuple(roles.get(Role.NEGATIVE, ())),
                 subtags=tuple(roles.get(Role.SUBTAG, ())),
+                strong_in_title=tuple(in_title.get(topic, ())),
             )
             for topic, roles in found.items()
         }

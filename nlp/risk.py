@@ -25,15 +25,18 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from config.schema import Config, Fact, RiskSettings, Severity
 from nlp.normalize import normalize
 from nlp.records import Risk, Signal, TopicScore
 from nlp.risk_facts import FactMatcher
 from nlp.risk_text import Sentence, TermMatcher, preceded_by, sentences
+
+if TYPE_CHECKING:
+    from nlp.risk_model import RiskModel
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +80,10 @@ class RiskRules:
         self.attribution = TermMatcher(sens.attribution.all(), folded=False)
         self.caps_ignore = {w.upper() for w in sens.caps_ignore}
         self.exclamations = re.compile(f"!{{{sens.exclamation_run},}}")
+        # Any fact's keyword: a sentence without one cannot contradict a fact, and most
+        # documents have none at all (one search instead of one per fact and sentence).
+        self.fact_keywords = TermMatcher([k for f in facts for k in f.keywords], folded=True)
+        self._word_re = re.compile(r"[^\W\d_]+")
         self.facts = FactMatcher(
             facts,
             negations=self.negations,
@@ -86,14 +93,32 @@ class RiskRules:
 
     # --- signals -----------------------------------------------------------
 
-    def contradicts_fact(self, title: str, sents: Sequence[Sentence]) -> list[Signal]:
+    def contradicts_fact(
+        self, title: str, sents: Sequence[Sentence], fields: Sequence[str] | None = None
+    ) -> list[Signal]:
+        """``fields``: the texts the sentences come from, when known (a quick first look)."""
+        if fields is not None and not any(self.fact_keywords.search(f) for f in fields):
+            return []
+        relevant = [s for s in sents if self.fact_keywords.search(s.text)]
+        if not relevant:
+            return []
         weight = self.settings.weights.contradicts_fact
         return [
             Signal(name="contradicts_fact", weight=weight, evidence=c.evidence())
-            for c in self.facts.contradictions(title, sents)
+            for c in self.facts.contradictions(title, relevant)
         ]
 
-    def terminology(self, sents: Sequence[Sentence]) -> list[Signal]:
+    def terminology(
+        self, sents: Sequence[Sentence], fields: Sequence[str] | None = None
+    ) -> list[Signal]:
+        """``fields`` as for ``contradicts_fact``."""
+        if fields is not None and not any(
+            self.foreign_names.search(f)
+            or (self.approval_required.search(f) and self.approving.search(f))
+            for f in fields
+        ):
+            # Sentences are parts of the fields split at whitespace: nothing to find in them.
+            return []
         hits: list[dict[str, Any]] = []
         for sentence in sents:
             rebutted = self.rebuttal.search(sentence.text)
@@ -114,16 +139,34 @@ class RiskRules:
             )
         ]
 
-    def sensational(self, sents: Sequence[Sentence]) -> list[Signal]:
+    def sensational(
+        self, sents: Sequence[Sentence], fields: Sequence[str] | None = None
+    ) -> list[Signal]:
+        """``fields`` as for ``contradicts_fact``."""
+        # Which kinds of hit are possible at all (sentences split the fields at whitespace,
+        # so what no field has, no sentence has): most documents need no per-sentence look.
+        phrases = absolute = exclaim = caps = True
+        if fields is not None:
+            phrases = any(self.phrases.search(f) for f in fields)
+            absolute = any(self.absolute.search(f) for f in fields)
+            exclaim = any(self.exclamations.search(f) for f in fields)
+            caps = any(self._enough_caps(f) for f in fields)
+            if not (phrases or absolute or exclaim or caps):
+                return []
         hits: list[dict[str, Any]] = []
         for sentence in sents:
-            for start, end, term in self.phrases.find(sentence.text):
-                hits.append(_span(sentence, start, end, term, kind="phrase"))
-            for match in self.exclamations.finditer(sentence.text):
-                hits.append(_span(sentence, match.start(), match.end(), match.group(0), kind="exclamations"))
-            for start, end in self._caps_runs(sentence.text):
-                hits.append(_span(sentence, start, end, sentence.text[start:end], kind="all_caps"))
-            if not self.attribution.search(sentence.text):
+            if phrases:
+                for start, end, term in self.phrases.find(sentence.text):
+                    hits.append(_span(sentence, start, end, term, kind="phrase"))
+            if exclaim:
+                for match in self.exclamations.finditer(sentence.text):
+                    hits.append(
+                        _span(sentence, match.start(), match.end(), match.group(0), kind="exclamations")
+                    )
+            if caps:
+                for start, end in self._caps_runs(sentence.text):
+                    hits.append(_span(sentence, start, end, sentence.text[start:end], kind="all_caps"))
+            if absolute and not self.attribution.search(sentence.text):
                 for start, end, term in self.absolute.find(sentence.text):
                     hits.append(_span(sentence, start, end, term, kind="unsourced_absolute"))
         if not hits:
@@ -137,10 +180,28 @@ class RiskRules:
             )
         ]
 
+    def _enough_caps(self, text: str) -> bool:
+        """Whether ``text`` has a run of all-caps words long enough to count.
+
+        A sentence's words are a stretch of its field's words, so a field without such a
+        run has no sentence with one; the spans are found per sentence only when it has.
+        """
+        need = self.settings.sensational.caps_min_words
+        ignore = self.caps_ignore
+        run = 0
+        for word in self._word_re.findall(text):
+            if len(word) >= 2 and word.isupper() and word not in ignore:
+                run += 1
+                if run >= need:
+                    return True
+            else:
+                run = 0
+        return False
+
     def _caps_runs(self, text: str) -> list[tuple[int, int]]:
         runs: list[tuple[int, int]] = []
         current: list[tuple[int, int]] = []
-        for match in re.finditer(r"[^\W\d_]+", text):
+        for match in self._word_re.finditer(text):
             word = match.group(0)
             if len(word) >= 2 and word.isupper() and word not in self.caps_ignore:
                 current.append((match.start(), match.end()))
@@ -192,19 +253,25 @@ class RiskRules:
         corroborated: bool | None = None,
         model_score: float | None = None,
         model_name: str = "",
+        normalized: bool = False,
     ) -> Risk:
         """All signals for one item, combined.
+
+        ``normalized=True``: title and text are already ``normalize`` output (``nlp.analyze``
+        passes them so), so they are not normalised a second time.
 
         >>> rules = RiskRules(RiskSettings(terminology={"foreign_names": {"vi": ["Tam Sa"]}}))
         >>> rules.assess("Thành phố Tam Sa mở tuyến du lịch", "").signals[0].name
         'terminology'
         """
-        title, text = normalize(title), normalize(text)
-        sents = sentences(title, "title") + sentences(text, "text")
+        if not normalized:
+            title, text = normalize(title), normalize(text)
+        sents = _Sentences(title, text)
+        fields = (title, text)
         signals = [
-            *self.contradicts_fact(title, sents),
-            *self.terminology(sents),
-            *self.sensational(sents),
+            *self.contradicts_fact(title, sents, fields),
+            *self.terminology(sents, fields),
+            *self.sensational(sents, fields),
             *self.source_credibility(source_tier),
             *self.uncorroborated(corroborated),
             *self.model(model_score, model_name),
@@ -213,6 +280,35 @@ class RiskRules:
 
     def risk(self, signals: Sequence[Signal], model_score: float | None) -> Risk:
         return _risk(signals, model_score, self.settings)
+
+
+class _Sentences(Sequence[Sentence]):
+    """The sentences of a title and text, split on first use: most items never need them."""
+
+    def __init__(self, title: str, text: str) -> None:
+        self._fields = (title, text)
+        self._items: list[Sentence] | None = None
+
+    def _all(self) -> list[Sentence]:
+        if self._items is None:
+            title, text = self._fields
+            self._items = sentences(title, "title") + sentences(text, "text")
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> Sentence: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Sentence]: ...
+
+    def __getitem__(self, index: int | slice) -> Sentence | Sequence[Sentence]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[Sentence]:
+        return iter(self._all())
 
 
 def _risk(signals: Sequence[Signal], model_score: float | None, settings: RiskSettings) -> Risk:
@@ -284,13 +380,20 @@ class RiskAssessor:
             ensure_ascii=False,
         )
         self._rules_version = hashlib.sha256(rules_json.encode()).hexdigest()[:10]
+        self._loaded: tuple[RiskModel | None] | None = None
+
+    def _model(self) -> RiskModel | None:
+        # Looked up once per assessor, not per item (finding the folder touches the disk).
+        if self._loaded is None:
+            from nlp.risk_model import load_risk_model
+
+            self._loaded = (load_risk_model(self.models_dir),)
+        return self._loaded[0]
 
     @property
     def version(self) -> str:
         """Changes when risk.yaml, facts.yaml or the model change (so re-analysis is due)."""
-        from nlp.risk_model import load_risk_model
-
-        model = load_risk_model(self.models_dir)
+        model = self._model()
         trained = model.meta.get("trained_at", "unknown") if model is not None else "none"
         return f"rules-{self._rules_version}.model-{trained}"
 
@@ -303,8 +406,11 @@ class RiskAssessor:
         source_tier: int | None = None,
         corroborated: bool | None = None,
         use_model: bool = True,
+        normalized: bool = False,
     ) -> Risk:
         """Score one item. ``topics`` do not change the score (see ``severity_for``).
+
+        ``normalized=True``: title and text are already ``nlp.normalize.normalize`` output.
 
         >>> # RiskAssessor(load_config()).assess("SỐC: Hoàng Sa thuộc Trung Quốc!!", "", [])
         >>> # -> flagged, signals contradicts_fact + sensational
@@ -313,11 +419,9 @@ class RiskAssessor:
         model_score: float | None = None
         model_name = ""
         if use_model:
-            from nlp.risk_model import load_risk_model
-
-            model = load_risk_model(self.models_dir)
+            model = self._model()
             if model is not None:
-                model_score = model.score(title, text)
+                model_score = model.score(title, text, normalized=normalized)
                 model_name = model.name
         return self.rules.assess(
             title,
@@ -326,4 +430,5 @@ class RiskAssessor:
             corroborated=corroborated,
             model_score=model_score,
             model_name=model_name,
+            normalized=normalized,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nlp.normalize import fold, lower_same_length
 
@@ -88,7 +89,7 @@ class TermMatcher:
             self._regex = None
 
     def _key(self, text: str) -> str:
-        return fold(text) if self.folded else lower_same_length(text)
+        return _folded(text) if self.folded else _lowered(text)
 
     def __bool__(self) -> bool:
         return self._regex is not None
@@ -106,6 +107,18 @@ class TermMatcher:
 
     def search(self, text: str) -> bool:
         return bool(self._regex and self._regex.search(self._key(text)))
+
+
+# Every matcher (dozens per configuration: each fact has several) looks at the same
+# sentences; folding a sentence once instead of once per matcher halves the rules' cost.
+@lru_cache(maxsize=256)
+def _folded(text: str) -> str:
+    return fold(text)
+
+
+@lru_cache(maxsize=256)
+def _lowered(text: str) -> str:
+    return lower_same_length(text)
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:()\"“”]|\s(?:mà|nhưng|song|còn|but|whereas|while)\s", re.IGNORECASE)

@@ -9,8 +9,9 @@ probabilities that mean something across topics.
 The model is stored without pickle — users pass ``--models DIR``, and unpickling a file
 from a directory is running code from it. ``topics.json`` holds the vocabularies, idf
 weights, Platt parameters and training settings; ``topics.npz`` holds the coefficient
-matrices (loaded with ``allow_pickle=False``). Loading rebuilds the vectorizers from the
-vocabularies and takes well under a second; it happens once per directory per process.
+matrices (loaded with ``allow_pickle=False``). Loading rebuilds the n-gram counters
+(``nlp.features``) from the vocabularies and takes well under a second; it happens once per
+directory per process. ``score`` keeps a text's features so ``explain_row`` reuses them.
 
 Example::
 
@@ -25,6 +26,7 @@ import functools
 import hashlib
 import json
 import logging
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,9 +35,11 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+
+from nlp.features import NgramCounter, Row, rows_to_csr, tfidf_row
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +74,10 @@ class TrainSettings:
     char_min_df: int = 2
     max_word_features: int = 30000
     max_char_features: int = 40000
+    # Character n-grams see only the opening of the (segmented) text: the training items
+    # are headlines and short paragraphs, and on a long article n-grams of the whole text
+    # cost more than the segmentation while the word features already see all of it.
+    char_max_chars: int = 1500  # 0: no cap
     c: float = 4.0
     folds: int = 5
     seed: int = 0
@@ -103,53 +111,32 @@ def _prepare(segmented: str) -> str:
     return unicodedata.normalize("NFC", segmented).lower()
 
 
-def _char_text(segmented: str) -> str:
+def _char_text(segmented: str, max_chars: int | None = None) -> str:
     # Char n-grams see words as the reader does: underscores of the segmenter become spaces.
-    return _prepare(segmented).replace("_", " ")
+    head = segmented[:max_chars] if max_chars else segmented
+    return _prepare(head).replace("_", " ")
+
+
+# A letter or digit: what ``str.isalnum`` accepts (``\w`` is exactly that plus "_").
+_ALNUM = re.compile(r"[^\W_]")
 
 
 def _word_tokens(text: str) -> list[str]:
-    return [t for t in text.split() if any(ch.isalnum() for ch in t)]
-
-
-def _word_vectorizer(
-    ngrams: tuple[int, int], vocabulary: dict[str, int] | None = None
-) -> CountVectorizer:
-    return CountVectorizer(
-        tokenizer=_word_tokens,
-        token_pattern=None,
-        lowercase=False,
-        ngram_range=ngrams,
-        vocabulary=vocabulary,
-        dtype=np.float64,
-    )
-
-
-def _char_vectorizer(
-    ngrams: tuple[int, int], vocabulary: dict[str, int] | None = None
-) -> CountVectorizer:
-    return CountVectorizer(
-        analyzer="char_wb",
-        lowercase=False,
-        ngram_range=ngrams,
-        vocabulary=vocabulary,
-        dtype=np.float64,
-    )
-
-
-def _tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
-    """Sublinear tf, times idf, rows l2-normalised — what TfidfVectorizer does, rebuilt from arrays."""
-    x = counts.astype(np.float64).tocsr(copy=True)
-    np.log(x.data, out=x.data)
-    x.data += 1.0
-    x = x @ sparse.diags(idf)
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ x)
+    """Tokens with at least one letter or digit ("Ngư_dân", "2025", not "," or "...")."""
+    search = _ALNUM.search
+    return [t for t in text.split() if t.isalnum() or search(t)]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0))))
+
+
+@dataclass(frozen=True, kw_only=True)
+class TopicPrediction:
+    """One text's calibrated probability per topic, and the features they came from."""
+
+    probabilities: dict[str, float]
+    row: Row
 
 
 class TopicModel:
@@ -184,8 +171,14 @@ class TopicModel:
         self._platt = platt  # (topics, 2): p = sigmoid(a * decision + b)
         self.settings = settings
         self.info: dict[str, Any] = dict(info or {})
-        self._word_vec = _word_vectorizer(settings.word_ngrams, word_vocab)
-        self._char_vec = _char_vectorizer(settings.char_ngrams, char_vocab)
+        self._coef_t = np.ascontiguousarray(coef.T)  # rows by feature: one gather per text
+        self._topic_index = {t: j for j, t in enumerate(self.topics)}
+        self._word_counter = NgramCounter(
+            word_vocab, analyzer="word", ngram_range=settings.word_ngrams, tokenize=_word_tokens
+        )
+        self._char_counter = NgramCounter(
+            char_vocab, analyzer="char_wb", ngram_range=settings.char_ngrams
+        )
         names = [""] * (len(word_vocab) + len(char_vocab))
         for term, i in word_vocab.items():
             names[i] = term.replace("_", " ")
@@ -201,16 +194,25 @@ class TopicModel:
         # The analyser prefixes "topics-", giving e.g. "topics-lr-3f2a9c0b1d".
         return f"lr-{digest.hexdigest()[:10]}"
 
+    def row(self, segmented: str) -> Row:
+        """One text's TF-IDF features (word block, then char block) as ``(indices, values)``."""
+        words = tfidf_row(self._word_counter.counts(_prepare(segmented)), self._word_idf)
+        char_text = _char_text(segmented, self.settings.char_max_chars)
+        chars = tfidf_row(self._char_counter.counts(char_text), self._char_idf)
+        return np.concatenate([words[0], chars[0] + self._n_word]), np.concatenate(
+            [words[1], chars[1]]
+        )
+
     def features(self, segmented: Sequence[str]) -> sparse.csr_matrix:
         """The TF-IDF feature matrix (word block, then char block) for segmented texts."""
-        prepared = [_prepare(s) for s in segmented]
-        words = _tfidf(self._word_vec.transform(prepared), self._word_idf)
-        chars = _tfidf(self._char_vec.transform([_char_text(s) for s in segmented]), self._char_idf)
-        return sparse.hstack([words, chars], format="csr")
+        return rows_to_csr([[self.row(s)] for s in segmented], [len(self._names)])
 
     def decision(self, segmented: Sequence[str]) -> np.ndarray:
         x = self.features(segmented)
         return np.asarray(x @ self._coef.T) + self._intercept
+
+    def _probabilities(self, z: np.ndarray) -> np.ndarray:
+        return _sigmoid(z * self._platt[:, 0] + self._platt[:, 1])
 
     def predict(self, segmented: Sequence[str]) -> list[dict[str, float]]:
         """Calibrated probability per topic id, one dict per segmented text.
@@ -220,9 +222,22 @@ class TopicModel:
         """
         if not segmented:
             return []
-        z = self.decision(segmented)
-        probs = _sigmoid(z * self._platt[:, 0] + self._platt[:, 1])
+        probs = self._probabilities(self.decision(segmented))
         return [{t: float(row[j]) for j, t in enumerate(self.topics)} for row in probs]
+
+    def score(self, segmented: str) -> TopicPrediction:
+        """``predict`` for one text, keeping its features so ``explain_row`` need not recompute them.
+
+        >>> p = model.score("Tàu cá ngư_dân Phú_Quý bị xua_đuổi ở Hoàng_Sa")
+        >>> p.probabilities["bien_dao"] > 0.5, model.explain_row(p.row, "bien_dao", k=2)
+        (True, ['hoàng sa', 'ngư dân'])
+        """
+        indices, values = row = self.row(segmented)
+        z = values @ self._coef_t[indices] + self._intercept
+        probs = self._probabilities(z)
+        return TopicPrediction(
+            probabilities={t: float(probs[j]) for j, t in enumerate(self.topics)}, row=row
+        )
 
     def explain(self, segmented: str, topic: str, k: int = 5) -> list[str]:
         """The ``k`` features present in the text that push hardest towards ``topic``.
@@ -230,20 +245,28 @@ class TopicModel:
         Word features come first (readable: "ngư dân", "hoàng sa"); character n-grams only
         fill in when the text has fewer than ``k`` positive word features.
         """
-        if topic not in self.topics:
+        return self.explain_row(self.row(segmented), topic, k)
+
+    def explain_row(self, row: Row, topic: str, k: int = 5) -> list[str]:
+        """``explain`` from features already computed (``score(...).row``)."""
+        if topic not in self._topic_index:
             raise KeyError(f"unknown topic {topic!r}")
-        row = self.features([segmented]).getrow(0).tocoo()
-        weights = self._coef[self.topics.index(topic)]
-        contrib = [(float(v * weights[i]), int(i)) for i, v in zip(row.col, row.data, strict=True)]
-        positive = sorted((c for c in contrib if c[0] > 0), reverse=True)
-        words = [self._names[i] for _, i in positive if i < self._n_word]
-        chars = [self._names[i].strip() for _, i in positive if i >= self._n_word]
+        indices, values = row
+        contrib = values * self._coef_t[indices, self._topic_index[topic]]
+        keep = contrib > 0
+        indices, contrib = indices[keep], contrib[keep]
+        # Strongest first; a few spare candidates per block for names the loop below drops.
+        order = np.argsort(-contrib, kind="stable")
+        ranked = indices[order]
+        is_word = ranked < self._n_word
         out: list[str] = []
-        for name in words + chars:
-            if name and name not in out and not any(name in w for w in out):
-                out.append(name)
-            if len(out) >= k:
-                break
+        for block in (ranked[is_word], ranked[~is_word]):
+            for i in block.tolist():
+                name = self._names[i].strip()
+                if name and name not in out and not any(name in w for w in out):
+                    out.append(name)
+                    if len(out) >= k:
+                        return out
         return out
 
     def save(self, directory: Path) -> Path:
@@ -260,6 +283,7 @@ class TopicModel:
                 "char_min_df": self.settings.char_min_df,
                 "max_word_features": self.settings.max_word_features,
                 "max_char_features": self.settings.max_char_features,
+                "char_max_chars": self.settings.char_max_chars,
                 "c": self.settings.c,
                 "folds": self.settings.folds,
                 "seed": self.settings.seed,
@@ -306,6 +330,8 @@ def _read(directory: Path) -> TopicModel:
         char_min_df=int(s["char_min_df"]),
         max_word_features=int(s["max_word_features"]),
         max_char_features=int(s["max_char_features"]),
+        # Models saved before the cap existed saw the whole text.
+        char_max_chars=int(s.get("char_max_chars") or 0),
         c=float(s["c"]),
         folds=int(s["folds"]),
         seed=int(s["seed"]),
@@ -468,7 +494,9 @@ def train_topic_model(
         sublinear_tf=True,
     )
     word_vocab, word_idf = _fit_vocab(word_tf, [_prepare(s) for s in segmented])
-    char_vocab, char_idf = _fit_vocab(char_tf, [_char_text(s) for s in segmented])
+    char_vocab, char_idf = _fit_vocab(
+        char_tf, [_char_text(s, settings.char_max_chars) for s in segmented]
+    )
     empty = np.zeros((len(topics), len(word_vocab) + len(char_vocab)))
     shell = TopicModel(
         topics=topics,

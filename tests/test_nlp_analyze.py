@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import nlp
@@ -16,6 +18,7 @@ from config.schema import Config
 from nlp import Analyzer, TextItem
 from nlp.records import Risk, TopicScore
 from nlp.segment import segment_for_model
+from nlp.topic_model import TopicPrediction
 
 # ``nlp.analyze`` is the function; the module of the same name is reached through importlib.
 analyze_module = importlib.import_module("nlp.analyze")
@@ -27,17 +30,21 @@ def config() -> Config:
 
 
 class FakeModel:
+    """Stands in for ``nlp.topic_model.TopicModel``: fixed probabilities, one feature per topic."""
+
     version = "fake-1"
 
     def __init__(self, probs: dict[str, float]) -> None:
         self.probs = probs
         self.seen: list[str] = []
+        self.thresholds: dict[str, float] = {}
 
-    def predict(self, segmented: list[str]) -> list[dict[str, float]]:
-        self.seen.extend(segmented)
-        return [dict(self.probs) for _ in segmented]
+    def score(self, segmented: str) -> TopicPrediction:
+        self.seen.append(segmented)
+        row = (np.zeros(0, dtype=np.int64), np.zeros(0))
+        return TopicPrediction(probabilities=dict(self.probs), row=row)
 
-    def explain(self, segmented: str, topic: str, k: int = 5) -> list[str]:
+    def explain_row(self, row: object, topic: str, k: int = 5) -> list[str]:
         return [f"{topic}_feature"][:k]
 
 
@@ -81,29 +88,40 @@ def test_segments_once_and_feeds_the_model_its_exact_input(
 
 
 @pytest.mark.parametrize(
-    ("text", "probs", "expected"),
+    ("title", "text", "probs", "expected"),
     [
         # model alone assigns at 0.5, and its features become evidence
-        ("Một bài viết bình thường về đời sống.", {"khcn": 0.7}, {"khcn": ("model:khcn_feature",)}),
-        ("Một bài viết bình thường về đời sống.", {"khcn": 0.4}, {}),
-        # a strong lexicon term assigns even when the model disagrees
+        ("", "Một bài viết bình thường về đời sống.", {"khcn": 0.7}, {"khcn": ("model:khcn_feature",)}),
+        ("", "Một bài viết bình thường về đời sống.", {"khcn": 0.4}, {}),
+        # a strong lexicon term in the body needs some support from the model ...
+        ("", "Tàu lạ xuất hiện ở Hoàng Sa.", {"bien_dao": 0.05}, {}),
         (
+            "",
             "Tàu lạ xuất hiện ở Hoàng Sa.",
+            {"bien_dao": 0.2},
+            {"bien_dao": ("Hoàng Sa", "model:bien_dao_feature")},
+        ),
+        # ... in the headline it assigns whatever the model says
+        (
+            "Tàu lạ xuất hiện ở Hoàng Sa",
+            "Một bài viết.",
             {"bien_dao": 0.05},
             {"bien_dao": ("Hoàng Sa", "model:bien_dao_feature")},
         ),
         # a hard negative vetoes even a confident model; only a strong term overrides it
-        ("Ngư dân đưa tàu cá vào bờ tránh bão.", {"bien_dao": 0.99}, {}),
+        ("", "Ngư dân đưa tàu cá vào bờ tránh bão.", {"bien_dao": 0.99}, {}),
         (
+            "",
             "Tàu cá tránh bão ở Hoàng Sa.",
             {"bien_dao": 0.2},
             {"bien_dao": ("Hoàng Sa", "tàu cá", "model:bien_dao_feature")},
         ),
-        # two weak terms need some support from the model
-        ("Ngư dân đưa tàu cá ra khơi.", {"bien_dao": 0.1}, {}),
+        # weak terms are evidence; they do not lower the model's bar
+        ("", "Ngư dân đưa tàu cá ra khơi.", {"bien_dao": 0.3}, {}),
         (
+            "",
             "Ngư dân đưa tàu cá ra khơi.",
-            {"bien_dao": 0.3},
+            {"bien_dao": 0.5},
             {"bien_dao": ("ngư dân", "tàu cá", "model:bien_dao_feature")},
         ),
     ],
@@ -111,12 +129,13 @@ def test_segments_once_and_feeds_the_model_its_exact_input(
 def test_lexicon_and_model_combined(
     config: Config,
     monkeypatch: pytest.MonkeyPatch,
+    title: str,
     text: str,
     probs: dict[str, float],
     expected: dict[str, tuple[str, ...]],
 ) -> None:
     analyzer = _analyzer(config, monkeypatch, FakeModel(probs))
-    result = analyzer.analyze(TextItem(title="", text=text))
+    result = analyzer.analyze(TextItem(title=title, text=text))
     assert {t.id: t.evidence for t in result.topics} == expected
     assert all(0.0 <= t.score <= 1.0 for t in result.topics)
     assert "topics-fake-1" in result.model_version
@@ -135,9 +154,22 @@ class RecordingRisk:
     calls: list[dict[str, Any]] | None = None
 
     def assess(
-        self, title: str, text: str, topics: Sequence[TopicScore], *, source_tier: int | None = None
+        self,
+        title: str,
+        text: str,
+        topics: Sequence[TopicScore],
+        *,
+        source_tier: int | None = None,
+        normalized: bool = False,
     ) -> Risk:
-        RECORDED.append({"title": title, "topics": [t.id for t in topics], "tier": source_tier})
+        RECORDED.append(
+            {
+                "title": title,
+                "topics": [t.id for t in topics],
+                "tier": source_tier,
+                "normalized": normalized,
+            }
+        )
         return Risk(score=0.25)
 
 
@@ -160,7 +192,10 @@ def test_risk_gets_the_topics_and_the_source_tier(
     RECORDED.clear()
     tier = {s.id: s.tier for s in config.sources}
     rfa = next(s.id for s in config.sources if s.tier >= 3)
-    result = analyzer.analyze(TextItem(title="Hoàng Sa là của Việt Nam", text="", source=rfa))
+    # Decomposed Unicode and the other tone style: risk gets the normalised text, and says so.
+    result = analyzer.analyze(
+        TextItem(title=unicodedata.normalize("NFD", "Hoàng Sa là của Việt Nam  "), text="", source=rfa)
+    )
     analyzer.analyze(Draft(title="Tin", text="Bài", lang="vi", source_id=config.sources[0].id))
     analyzer.analyze(TextItem(title="Tin", text="Bài", source="no-such-source"))
     assert result.risk.score == 0.25
@@ -168,6 +203,7 @@ def test_risk_gets_the_topics_and_the_source_tier(
         "title": "Hoàng Sa là của Việt Nam",
         "topics": ["bien_dao"],
         "tier": tier[rfa],
+        "normalized": True,
     }
     assert RECORDED[1]["tier"] == config.sources[0].tier
     assert RECORDED[2]["tier"] is None

@@ -45,6 +45,16 @@ def test_strong_term_assigns_alone(tiny: Lexicon) -> None:
     assert _tag(tiny, "Tàu lạ ở HOÀNG SA") == {"bien": ("Hoàng Sa",)}
 
 
+def test_strong_terms_in_the_headline_are_marked(tiny: Lexicon) -> None:
+    title, text = "Tàu lạ ở Hoàng Sa", "Cột mốc được dựng lại. Hoàng Sa."
+    joined = f"{title}. {text}"
+    hits = tiny.tag(TextView(joined), lang="vi", title_end=len(title))
+    assert hits["bien"].strong_in_title == ("Hoàng Sa",)
+    assert hits["border"].strong == ("cột mốc",) and hits["border"].strong_in_title == ()
+    # Without ``title_end`` nothing counts as headline.
+    assert tiny.tag(TextView(joined), lang="vi")["bien"].strong_in_title == ()
+
+
 def test_one_weak_term_is_not_enough_two_are(tiny: Lexicon) -> None:
     assert _tag(tiny, "Ngư dân ra khơi") == {}
     assert _tag(tiny, "Ngư dân đưa tàu cá ra khơi") == {"bien": ("ngư dân", "tàu cá")}

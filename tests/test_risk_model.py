@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from typer.testing import CliRunner
 
 from nlp.risk_model import (
+    FEATURES,
     SHIPPED_MODELS_DIR,
     DataError,
     LabelledItem,
@@ -166,3 +168,31 @@ def test_held_out_auc_on_the_shared_datasets(shared_data: Path, tmp_path: Path) 
     result = runner.invoke(app, ["eval", "risk", "--data", str(held), "--models", str(out), "--json"])
     figures = json.loads(result.output)
     assert figures["roc_auc"] >= 0.93, figures
+
+
+def test_normalized_input_scores_the_same(team_items: list[LabelledItem]) -> None:
+    """``nlp.analyze`` passes normalised text and skips the second normalisation."""
+    from nlp.normalize import normalize
+
+    model = train_risk_model(team_items[:120])
+    for item in team_items[120:150]:
+        raw_title = unicodedata.normalize("NFD", item.title) + "  "
+        plain = model.score(raw_title, item.text)
+        assert model.score(
+            normalize(raw_title), normalize(item.text), normalized=True
+        ) == pytest.approx(plain, abs=1e-12)
+
+
+def test_blocks_see_at_most_their_character_cap(tmp_path: Path, team_items: list[LabelledItem]) -> None:
+    model = RiskModel.load(train_risk_model(team_items[:120]).save(tmp_path))
+    caps = [b.max_chars for b in model.blocks]
+    assert caps == [FEATURES[b.name]["max_chars"] for b in model.blocks] and all(caps)
+    cap = max(c for c in caps if c)
+    opening = (prepare(team_items[0].title, team_items[0].text) + " ") * (cap // 50 + 1)
+    assert len(opening) > cap
+    opening = opening[:cap]
+    # What follows the cap is invisible: the score depends on the opening only.
+    one = model.score_prepared(opening + " sự thật bị che giấu sốc")
+    other = model.score_prepared(opening + " thông tin chính thức từ bộ")
+    assert one == pytest.approx(other, abs=1e-12)
+    assert model.score_prepared(opening[: cap // 4]) != pytest.approx(one, abs=1e-6)

@@ -295,3 +295,26 @@ def test_cli_eval_needs_the_headlines_file_for_id_only_labels(tmp_path: Path) ->
     )
     assert result.exit_code == 2
     assert "absent" in result.output and "headlines" in result.output
+
+
+def test_score_keeps_the_features_explain_needs(small_model: TopicModel) -> None:
+    """``score`` + ``explain_row`` (what the analyser calls) equal ``predict`` + ``explain``."""
+    segmented = segment_for_model("Ngư dân bám biển Hoàng Sa", "Tàu cá bị xua đuổi.")
+    prediction = small_model.score(segmented)
+    assert prediction.probabilities == pytest.approx(small_model.predict([segmented])[0], abs=1e-12)
+    for topic in small_model.topics:
+        assert small_model.explain_row(prediction.row, topic, k=4) == small_model.explain(
+            segmented, topic, k=4
+        )
+
+
+def test_character_ngrams_see_only_the_opening(small_model: TopicModel) -> None:
+    cap = small_model.settings.char_max_chars
+    assert cap > 0
+    opening = segment_for_model("Ngư dân bám biển Hoàng Sa", "")
+    padded = opening + " ." + " xyz" * cap  # the tail is past the cap for char n-grams
+    char_start = len(small_model._word_vocab)
+    indices, _ = small_model.row(padded)
+    chars = {int(i) - char_start for i in indices if i >= char_start}
+    names = {small_model._names[char_start + i] for i in chars}
+    assert not any("xyz" in name for name in names)
