@@ -8,7 +8,7 @@ Run from the repository root:
 Each of the first ``--docs`` documents of ../shared/data/dantri_unc.jsonl.gz is wrapped in
 a news-site HTML page (head metadata, navigation, article, related links, footer) and
 goes through the normal ingest path: ``crawlers.extract.extract`` (trafilatura) ->
-``nlp.Analyzer.analyze`` -> ``pipeline.ingest.store`` into a fresh SQLite database in a
+``nlp.Analyzer.analyze`` -> ``pipeline.ingest.ingest`` (store, story cluster, flag) into a fresh SQLite database in a
 temporary folder, committed per article as the crawler does. The same run times bare
 ``underthesea.word_tokenize`` on each document's text, interleaved document by document.
 The ratio is ingest throughput / segmentation throughput in CPU time (one core);
@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     from crawlers.records import ArticleDraft, FetchedPage
     from nlp import Analysis, Analyzer
     from nlp.segment import word_tokenize
-    from pipeline.ingest import store, sync_sources
+    from pipeline.ingest import ingest as store_article
+    from pipeline.ingest import sync_sources
     from storage.db import make_engine, session_factory
     from storage.migrate import upgrade
 
@@ -106,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
 
         def save(draft: ArticleDraft, analysis: Analysis) -> str:
             with sessions() as session:
-                result = store(session, draft, analysis)
+                # The real ingest path: store, story cluster, flag.
+                result = store_article(session, draft, analysis, config=config)
                 session.commit()
             return result.status.value
 

@@ -69,9 +69,18 @@ def fingerprint(text: str, *, min_shingles: int = 1) -> tuple[int, ...]:
     grams = shingles(text)
     if not grams or len(grams) < min_shingles:
         return ()
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED)
-    minhash.update_batch([g.encode("utf-8") for g in sorted(grams)])
+    template = _template()
+    minhash = MinHash(
+        num_perm=NUM_PERM, seed=_SEED, permutations=template.permutations, scheme=template.scheme,
+    )
+    minhash.update_batch([g.encode("utf-8") for g in grams])
     return tuple(int(v) for v in minhash.hashvalues)
+
+
+@lru_cache(maxsize=1)
+def _template() -> MinHash:
+    """Seeded permutations, made once per process instead of once per article."""
+    return MinHash(num_perm=NUM_PERM, seed=_SEED)
 
 
 def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:

@@ -68,10 +68,6 @@ def assign_cluster(
     return _join(session, article, match_id, now)
 
 
-def _seen_at(article: Article) -> datetime:
-    return article.published_at or article.fetched_at
-
-
 def _save_signature(session: Session, article: Article, fp: tuple[int, ...]) -> None:
     session.execute(delete(ArticleLshBucket).where(ArticleLshBucket.article_id == article.id))
     row = session.get(ArticleSignature, article.id)
@@ -82,7 +78,7 @@ def _save_signature(session: Session, article: Article, fp: tuple[int, ...]) -> 
     if row is None:
         row = ArticleSignature(article_id=article.id)
         session.add(row)
-    row.signature, row.seen_at = to_bytes(fp), _seen_at(article)
+    row.signature, row.seen_at = to_bytes(fp), article.seen_at
     session.execute(
         insert(ArticleLshBucket),
         [{"bucket": key, "article_id": article.id} for key in sorted(set(band_keys(fp)))],
@@ -102,7 +98,7 @@ def _exact_match(session: Session, article: Article) -> int | None:
 def _near_match(
     session: Session, article: Article, fp: tuple[int, ...], window: timedelta
 ) -> int | None:
-    seen = _seen_at(article)
+    seen = article.seen_at
     candidates = session.scalars(
         select(ArticleLshBucket.article_id)
         .join(ArticleSignature, ArticleSignature.article_id == ArticleLshBucket.article_id)
@@ -152,7 +148,7 @@ def _join(session: Session, article: Article, match_id: int, now: datetime) -> S
         cluster = StoryCluster(
             first_article_id=match.id,
             first_source_id=match.source_id,
-            first_published_at=_seen_at(match),
+            first_published_at=match.seen_at,
             size=1,
             created_at=now,
         )
@@ -163,10 +159,10 @@ def _join(session: Session, article: Article, match_id: int, now: datetime) -> S
         cluster = _locked(session, StoryCluster, match.cluster_id)
     article.cluster_id = cluster.id
     cluster.size += 1
-    if cluster.first_published_at is None or _seen_at(article) < cluster.first_published_at:
+    if cluster.first_published_at is None or article.seen_at < cluster.first_published_at:
         cluster.first_article_id = article.id
         cluster.first_source_id = article.source_id
-        cluster.first_published_at = _seen_at(article)
+        cluster.first_published_at = article.seen_at
     session.flush()
     logger.info(
         "article %s joins story cluster %s (%s articles, first: %s)",

@@ -47,6 +47,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor = dbapi_connection.cursor()
     # WAL lets the web app read while a crawl writes; foreign keys are off by default in SQLite.
     cursor.execute("PRAGMA journal_mode=WAL")
+    # With WAL, NORMAL cannot corrupt the database; a power cut may lose the last commits,
+    # which the next crawl fetches again. FULL would sync the disk on every article.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
