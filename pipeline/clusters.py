@@ -60,12 +60,17 @@ def assign_cluster(
     _save_signature(session, article, fp)
     if article.cluster_id is not None:
         return session.get(StoryCluster, article.cluster_id)
-    match_id = _exact_match(session, article)
-    if match_id is None and fp:
-        match_id = _near_match(session, article, fp, window)
-    if match_id is None:
+    exact = _exact_match(session, article)
+    near = _near_matches(session, article, fp, window) if fp else []
+    matches = list(dict.fromkeys([*([exact] if exact is not None else []), *near]))
+    if not matches:
         return None
-    return _join(session, article, match_id, now)
+    cluster = _join(session, article, matches[0], now)
+    # The new article can bridge copies that did not match each other (two outlets
+    # edited the wire text in different ways): their clusters become one.
+    for other_id in matches[1:]:
+        _absorb(session, cluster, other_id)
+    return cluster
 
 
 def _save_signature(session: Session, article: Article, fp: tuple[int, ...]) -> None:
@@ -95,9 +100,10 @@ def _exact_match(session: Session, article: Article) -> int | None:
     )
 
 
-def _near_match(
+def _near_matches(
     session: Session, article: Article, fp: tuple[int, ...], window: timedelta
-) -> int | None:
+) -> list[int]:
+    """Recent articles whose fingerprints resemble ``fp`` above the threshold, best first."""
     seen = article.seen_at
     candidates = session.scalars(
         select(ArticleLshBucket.article_id)
@@ -111,21 +117,18 @@ def _near_match(
         .distinct()
     ).all()
     if not candidates:
-        return None
-    best_id, best = None, -1.0
+        return []
     rows = session.execute(
         select(ArticleSignature.article_id, ArticleSignature.signature)
         .where(ArticleSignature.article_id.in_(candidates))
         .order_by(ArticleSignature.article_id)
     )
-    for candidate_id, raw in rows:
-        score = similarity(fp, from_bytes(raw))
-        if score > best:  # ties go to the oldest article
-            best_id, best = candidate_id, score
-    if best < THRESHOLD:
-        return None
-    logger.debug("article %s resembles %s (%.2f)", article.id, best_id, best)
-    return best_id
+    scored = [(similarity(fp, from_bytes(raw)), candidate_id) for candidate_id, raw in rows]
+    # Best first; ties go to the oldest article.
+    matches = sorted((pair for pair in scored if pair[0] >= THRESHOLD), key=lambda p: (-p[0], p[1]))
+    if matches:
+        logger.debug("article %s resembles %s", article.id, matches)
+    return [candidate_id for _, candidate_id in matches]
 
 
 def _locked(session: Session, model: type[_Row], row_id: int) -> _Row:
@@ -159,10 +162,7 @@ def _join(session: Session, article: Article, match_id: int, now: datetime) -> S
         cluster = _locked(session, StoryCluster, match.cluster_id)
     article.cluster_id = cluster.id
     cluster.size += 1
-    if cluster.first_published_at is None or article.seen_at < cluster.first_published_at:
-        cluster.first_article_id = article.id
-        cluster.first_source_id = article.source_id
-        cluster.first_published_at = article.seen_at
+    _earlier(cluster, article)
     session.flush()
     logger.info(
         "article %s joins story cluster %s (%s articles, first: %s)",
@@ -172,3 +172,32 @@ def _join(session: Session, article: Article, match_id: int, now: datetime) -> S
         cluster.first_source_id,
     )
     return cluster
+
+
+def _earlier(cluster: StoryCluster, article: Article) -> None:
+    """Make ``article`` the cluster's first publisher if it appeared before the current one."""
+    if cluster.first_published_at is None or article.seen_at < cluster.first_published_at:
+        cluster.first_article_id = article.id
+        cluster.first_source_id = article.source_id
+        cluster.first_published_at = article.seen_at
+
+
+def _absorb(session: Session, cluster: StoryCluster, article_id: int) -> None:
+    """Bring another matching article, and any cluster it is in, into ``cluster``."""
+    other = _locked(session, Article, article_id)
+    if other.cluster_id == cluster.id:
+        return
+    if other.cluster_id is None:
+        other.cluster_id = cluster.id
+        cluster.size += 1
+        _earlier(cluster, other)
+    else:
+        old = _locked(session, StoryCluster, other.cluster_id)
+        members = list(session.scalars(select(Article).where(Article.cluster_id == old.id)))
+        for member in members:
+            member.cluster_id = cluster.id
+            _earlier(cluster, member)
+        cluster.size += len(members)
+        session.delete(old)
+        logger.info("story cluster %s merged into %s", old.id, cluster.id)
+    session.flush()

@@ -128,3 +128,19 @@ def test_old_articles_outside_window_are_not_matched(db: Database) -> None:
         late, cluster = _ingest(session, "site_b", "nam-nay", EDITED[0], NOW)
         session.commit()
         assert cluster is None and late.cluster_id is None
+
+
+def test_an_article_that_bridges_two_copies_merges_them(db: Database) -> None:
+    # The two edited copies resemble the original but not each other (~0.5): arriving
+    # first, they stay apart; the original then ties them into one story.
+    with db.session() as session:
+        _sources(session)
+        b, none_b = _ingest(session, "site_b", "b", EDITED[0], NOW - timedelta(hours=1))
+        c, none_c = _ingest(session, "site_c", "c", EDITED[1], NOW - timedelta(hours=3))
+        assert none_b is None and none_c is None
+        a, cluster = _ingest(session, "site_a", "a", ORIGINAL, NOW)
+        session.commit()
+        assert cluster is not None
+        assert {x.cluster_id for x in (a, b, c)} == {cluster.id}
+        assert cluster.size == 3 and cluster.first_source_id == "site_c"
+        assert session.scalar(select(func.count()).select_from(StoryCluster)) == 1
