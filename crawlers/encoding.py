@@ -19,6 +19,7 @@ import codecs
 import logging
 import re
 import unicodedata
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -166,3 +167,22 @@ def _declared(body: bytes, header_charset: str | None) -> list[str]:
 
 def _finish(text: str) -> str:
     return unicodedata.normalize("NFC", text.lstrip("\ufeff"))
+
+
+def header_text(headers: Any, name: str) -> str | None:
+    """A response header as text (Scrapy keeps them as bytes), or None."""
+    value = headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type header.
+
+    >>> charset_of('text/html; charset="windows-1258"')
+    'windows-1258'
+    """
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip("\"' ")
+    return None

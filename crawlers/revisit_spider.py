@@ -28,7 +28,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawlers.canonical import canonicalize
-from crawlers.encoding import decode_html
+from crawlers.encoding import charset_of, decode_html, header_text
 from crawlers.outcomes import is_html, outcome_for_exception, outcome_for_status
 from crawlers.records import FetchedPage, FetchResult, Outcome
 
@@ -45,19 +45,6 @@ class RevisitTarget:
     article_id: int
     source_id: str
     url: str
-
-
-def _header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
-
-
-def _charset(content_type: str | None) -> str | None:
-    for part in (content_type or "").split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return value.strip("\"' ")
-    return None
 
 
 def redirected_home(requested: str, final: str) -> bool:
@@ -114,7 +101,7 @@ class RevisitSpider(scrapy.Spider):
         if outcome is not Outcome.OK:
             yield self._result(target, outcome, reason, response.status)
             return
-        content_type = _header(response, "Content-Type")
+        content_type = header_text(response.headers, "Content-Type")
         if not is_html(content_type, response.body[:512]):
             reason = f"not an HTML page ({content_type})"
             yield self._result(target, Outcome.NOT_HTML, reason, response.status)
@@ -123,7 +110,7 @@ class RevisitSpider(scrapy.Spider):
             source_id=target.source_id,
             url=response.url,
             status=response.status,
-            html=decode_html(response.body, _charset(content_type)),
+            html=decode_html(response.body, charset_of(content_type)),
             fetched_at=datetime.now(UTC),
             requested_url=target.url,
         )

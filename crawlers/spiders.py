@@ -30,7 +30,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawlers.canonical import canonicalize, is_web_url
-from crawlers.encoding import decode_html
+from crawlers.encoding import charset_of, decode_html, header_text
 from crawlers.extract import NoTextError, extract
 from crawlers.feeds import FeedParseError, parse_feed
 from crawlers.outcomes import is_html, outcome_for_exception, outcome_for_status
@@ -58,19 +58,6 @@ class SourceJob:
     max_pages: int = 1
     max_age_days: int = 3
     retry_urls: tuple[str, ...] = ()
-
-
-def _header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
-
-
-def _charset(content_type: str | None) -> str | None:
-    for part in (content_type or "").split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return value.strip("\"' ")
-    return None
 
 
 def _first_url(meta: dict[str, Any], url: str) -> str:
@@ -182,8 +169,8 @@ class SourcesSpider(scrapy.Spider):
             reason=reason,
             http_status=response.status,
             is_feed=role == FEED,
-            etag=_header(response, "ETag") if role == FEED else None,
-            last_modified=_header(response, "Last-Modified") if role == FEED else None,
+            etag=header_text(response.headers, "ETag") if role == FEED else None,
+            last_modified=header_text(response.headers, "Last-Modified") if role == FEED else None,
             entries=extra.pop("entries", 0),
             extra={"role": role, **extra},
         )
@@ -273,7 +260,7 @@ class SourcesSpider(scrapy.Spider):
         yield from self.parse_article(response)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
-        content_type = _header(response, "Content-Type")
+        content_type = header_text(response.headers, "Content-Type")
         if not is_html(content_type, response.body[:512]):
             yield self._result(response, Outcome.NOT_HTML, f"not an HTML page ({content_type})")
             return
@@ -282,7 +269,7 @@ class SourcesSpider(scrapy.Spider):
             source_id=response.meta["source_id"],
             url=response.url,
             status=response.status,
-            html=decode_html(response.body, _charset(content_type)),
+            html=decode_html(response.body, charset_of(content_type)),
             fetched_at=datetime.now(UTC),
             requested_url=_first_url(response.meta, response.url),
             entry=entry if isinstance(entry, FeedEntry) else None,

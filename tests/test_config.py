@@ -83,3 +83,10 @@ def test_config_check_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert bad.exit_code == 1
     assert "schedule.yaml: timezone: Value error, unknown time zone 'Mars/Base'" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_shipped_topics_follow_topics_md_order() -> None:
+    # The digest, the web and the report show sections in topics.yaml order.
+    from nlp.topic_model import TOPIC_IDS
+
+    assert tuple(t.id for t in load_config().topics) == TOPIC_IDS

@@ -30,11 +30,11 @@ XSS_TOPIC = '<script>alert("c")</script>Biển'
 
 
 def web_config(hostile: bool = False) -> Config:
-    """The shipped config, with two topics in reverse TOPICS.md order (the digest must reorder)."""
+    """The shipped config with two topics (the digest shows them in topics.yaml order)."""
     base = load_config()
     topics = [
-        Topic(id="dau_tu", name="Đầu tư, kinh doanh", plan="§II.2"),
         Topic(id="bien_dao", name=XSS_TOPIC if hostile else "Biển, đảo", plan="§II.5.1"),
+        Topic(id="dau_tu", name="Đầu tư, kinh doanh", plan="§II.2"),
     ]
     return base.model_copy(update={"topics": topics})
 

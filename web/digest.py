@@ -21,7 +21,6 @@ from pipeline.digest import Digest, DigestItem, FlagLine, build_digest
 from storage.models import Article, ArticleTopic
 from web.charts import BarChart, bar_chart
 from web.templating import as_utc
-from web.topics import topic_labels
 
 HISTORY_DAYS = 7
 UNTAGGED = ""
@@ -83,16 +82,14 @@ def _chart(name: str, days: list[date], counts: list[int], today: date) -> BarCh
 
 
 def _ordered(
-    digest: Digest, config: Config
+    digest: Digest,
 ) -> list[tuple[str, str, str, tuple[DigestItem, ...], int | None]]:
-    """(topic id, name, plan, items, articles today) in TOPICS.md order; untagged last.
+    """(topic id, name, plan, items, articles today) in the digest's order; untagged last.
 
     The digest counts untagged stories, not articles: their count comes from the chart's data.
     """
-    rank = {label.id: i for i, label in enumerate(topic_labels(config))}
-    sections = sorted(digest.sections, key=lambda s: rank.get(s.topic, len(rank)))
     out: list[tuple[str, str, str, tuple[DigestItem, ...], int | None]] = [
-        (s.topic, s.name, s.plan, s.items, s.count) for s in sections
+        (s.topic, s.name, s.plan, s.items, s.count) for s in digest.sections
     ]
     out.append((UNTAGGED, UNTAGGED_NAME, "", digest.untagged, None))
     return out
@@ -104,7 +101,7 @@ def digest_page(session: Session, config: Config, day: date, now: datetime) -> D
     days = [day - timedelta(days=k) for k in range(HISTORY_DAYS, -1, -1)]
     counts = daily_counts(session, config, days)
     sections = []
-    for topic_id, name, plan, items, today_count in _ordered(digest, config):
+    for topic_id, name, plan, items, today_count in _ordered(digest):
         series = [counts.get((d, topic_id), 0) for d in days]
         if not items and not any(series):
             continue
