@@ -1,8 +1,12 @@
 """Scrapy item pipeline: what the spider yields goes to analysis and storage here.
 
-- :class:`ArticleDraft` -> ``nlp.Analyzer.analyze`` -> :func:`pipeline.ingest.store`,
+- :class:`ArticleDraft` -> ``nlp.Analyzer.analyze`` -> :func:`pipeline.ingest.ingest`,
   committed one article at a time: a crash mid-crawl loses nothing already
   stored, and a rerun duplicates nothing (ingest is an upsert by canonical URL).
+  Analysis runs in worker processes (:mod:`pipeline.analysis_pool`, Scrapy
+  setting ``ANALYSIS_WORKERS``, default one per core up to two), so the reactor
+  keeps downloading while articles are analysed; storing stays on the reactor
+  thread. ``ANALYSIS_WORKERS=0`` analyses in the crawl process itself.
 - :class:`FetchResult` -> crawl state: a failure becomes (or updates) a
   :class:`FetchError` row with a retry time; a later success resolves it. A
   source's ETag and Last-Modified are saved only when the run finishes, so
@@ -20,11 +24,15 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from config.schema import Config
 from crawlers.canonical import canonicalize
 from crawlers.records import ArticleDraft, FetchResult, Outcome
+from nlp.records import Analysis
 from pipeline import clock
+from pipeline.analysis_pool import AnalysisPool, default_workers
 from pipeline.ingest import IngestStatus, ingest
 from storage.models import Article, FetchError, Source
 from storage.sources import next_due_at, retry_at
@@ -35,6 +43,8 @@ SUCCESS = frozenset({Outcome.OK, Outcome.NOT_MODIFIED})
 # Roles whose failures are not retried URL by URL: the source's own fetch
 # retries them (a feed on its schedule, a sitemap or listing page from its parent).
 NOT_RETRIED_ALONE = frozenset({"feed", "sitemap_child", "listing_page"})
+# Scrapy setting: analysis worker processes (0: analyse on the reactor thread).
+WORKERS_SETTING = "ANALYSIS_WORKERS"
 
 
 @dataclass
@@ -108,6 +118,9 @@ class IngestPipeline:
         self.crawler = crawler
         self.ctx: CrawlContext | None = None
         self.analyzer: Any = None
+        self.pool: AnalysisPool | None = None
+        self.waiting = 0  # articles handed to the pool and not yet stored
+        self.most_waiting = 0
         # Feed-level successes, written when the spider closes (see module docstring).
         self.pending: dict[str, FetchResult] = {}
 
@@ -117,35 +130,87 @@ class IngestPipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def open_spider(self) -> None:
-        from nlp import Analyzer  # heavy (models): loaded once, when the crawl starts
-
+    def open_spider(self) -> Deferred[None] | None:
         spider = self.crawler.spider
         ctx = getattr(spider, "ingest_context", None)
         if not isinstance(ctx, CrawlContext):
             raise RuntimeError("IngestPipeline needs the spider argument ingest_context")
-        self.analyzer = Analyzer(ctx.config)
-        # Only now: a pipeline that could not open leaves the run without a close
-        # reason, and the runner reports that the crawl did not start.
-        self.ctx = ctx
+        workers = self.crawler.settings.getint(WORKERS_SETTING, default_workers())
+        if workers < 1:
+            from nlp import Analyzer  # heavy (models): loaded once, when the crawl starts
+
+            self.analyzer = Analyzer(ctx.config)
+            # Only now: a pipeline that could not open leaves the run without a close
+            # reason, and the runner reports that the crawl did not start.
+            self.ctx = ctx
+            return None
+        pool = self.pool = AnalysisPool(ctx.config, workers)
+
+        def ready(_: object) -> None:
+            self.ctx = ctx
+            logger.info("analysis in %s worker process(es) %s", workers, pool.pids())
+
+        def failed(failure: Failure) -> Failure:
+            self._stop_pool()
+            return failure
+
+        # The crawl starts once the workers have loaded their models, as it did
+        # when the models loaded here.
+        return pool.start().addCallbacks(ready, failed)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            logger.info("analysis pool: at most %s articles waiting at once", self.most_waiting)
+        self._stop_pool()
+
+    def _stop_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleDraft):
-            self._store_article(item)
-        elif isinstance(item, FetchResult):
+            if self.pool is None:
+                self._analyse_and_store(item)
+                return item
+            self.waiting += 1
+            self.most_waiting = max(self.most_waiting, self.waiting)
+            # Scrapy waits for this Deferred; its scraper slot bounds how many
+            # responses (and so drafts) are in flight at once.
+            return self.pool.analyze(item).addBoth(self._analysed, item)
+        if isinstance(item, FetchResult):
             self._record_fetch(item)
         return item
 
     # -- articles -----------------------------------------------------------
 
-    def _store_article(self, draft: ArticleDraft) -> None:
+    def _analyse_and_store(self, draft: ArticleDraft) -> None:
+        try:
+            analysis = self.analyzer.analyze(draft)
+        except Exception as exc:  # noqa: BLE001 - the dead-letter boundary: keep the URL, go on
+            logger.exception("analysing %s failed", draft.url)
+            self._dead_letter(draft, exc)
+            return
+        self._store_article(draft, analysis)
+
+    def _analysed(self, outcome: Analysis | Failure, draft: ArticleDraft) -> ArticleDraft:
+        self.waiting -= 1
+        if isinstance(outcome, Failure):
+            exc = outcome.value or RuntimeError(outcome.getErrorMessage())
+            # The worker's own traceback rides along as the exception's __cause__.
+            logger.error("analysing %s failed", draft.url, exc_info=exc)
+            self._dead_letter(draft, exc)
+        else:
+            self._store_article(draft, outcome)
+        return draft
+
+    def _store_article(self, draft: ArticleDraft, analysis: Analysis) -> None:
         ctx = self._context()
         tally = ctx.tally(draft.source_id)
         source_cfg = ctx.config.source(draft.source_id)
         now = clock.now()
         with ctx.sessions() as session:
             try:
-                analysis = self.analyzer.analyze(draft)
                 if (
                     source_cfg is not None
                     and source_cfg.only_relevant
@@ -160,15 +225,7 @@ class IngestPipeline:
             except Exception as exc:  # noqa: BLE001 - the dead-letter boundary: keep the URL, go on
                 session.rollback()
                 logger.exception("storing %s failed", draft.url)
-                self._record_fetch(
-                    FetchResult(
-                        source_id=draft.source_id,
-                        url=draft.url,
-                        outcome=Outcome.PARSE_ERROR,
-                        reason=f"analysis or storage failed: {type(exc).__name__}: {exc}",
-                        extra={"role": "article"},
-                    )
-                )
+                self._dead_letter(draft, exc)
                 return
         if result.status is IngestStatus.NEW:
             tally.new += 1
@@ -176,6 +233,17 @@ class IngestPipeline:
             tally.updated += 1
         else:
             tally.unchanged += 1
+
+    def _dead_letter(self, draft: ArticleDraft, exc: BaseException) -> None:
+        self._record_fetch(
+            FetchResult(
+                source_id=draft.source_id,
+                url=draft.url,
+                outcome=Outcome.PARSE_ERROR,
+                reason=f"analysis or storage failed: {type(exc).__name__}: {exc}",
+                extra={"role": "article"},
+            )
+        )
 
     def _skip_irrelevant(self, session: Session, draft: ArticleDraft, now: datetime) -> None:
         source = session.get(Source, draft.source_id)

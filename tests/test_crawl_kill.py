@@ -18,6 +18,27 @@ PLACES = ["Phan Thiết", "La Gi", "Tuy Phong", "Bắc Bình", "Hàm Tân", "Đ�
 COUNT = 12
 
 
+def children(pid: int) -> set[int]:
+    """Live child processes of ``pid`` (the crawl's analysis workers), from /proc."""
+    found: set[int] = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid) and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def stored(db: Database) -> list[str]:
     with db.session() as session:
         return list(session.scalars(select(Article.canonical_url)))
@@ -63,8 +84,15 @@ def test_killed_crawl_rerun_loses_and_duplicates_nothing(db: Database, tmp_path:
                 assert proc.poll() is None, "the crawl ended before it could be killed"
                 assert time.monotonic() < deadline, "the crawl stored nothing in time"
                 time.sleep(0.1)
+            workers = children(proc.pid)
+            assert workers, "the crawl runs no analysis worker processes"
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
+            # The analysis workers die with the crawl: no orphans left running.
+            deadline = time.monotonic() + 15
+            while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not any(alive(pid) for pid in workers), "orphan analysis workers"
         finally:
             if proc.poll() is None:
                 proc.kill()
