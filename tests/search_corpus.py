@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storage.models import Article, ArticleTopic, Flag, FlagEvent, Source
+from storage.models import Article, ArticleTopic, Flag, FlagEvent
+from tests.seed import add_source
 
 FETCHED = datetime(2026, 3, 20, 0, 0, tzinfo=UTC)
 
@@ -131,21 +132,7 @@ ARTICLES: list[tuple[Any, ...]] = [
 def seed(session: Session) -> dict[str, int]:
     """Store the corpus (flags included); returns article ids by key."""
     for sid, name, kind, tier in SOURCES:
-        session.add(
-            Source(
-                id=sid,
-                name=name,
-                type="rss",
-                url=f"http://127.0.0.1/{sid}",
-                kind=kind,
-                lang="vi",
-                tier=tier,
-                enabled=True,
-                consecutive_failures=0,
-                skipped_irrelevant=0,
-            )
-        )
-    session.flush()
+        add_source(session, sid, name, tier=tier, kind=kind)
     ids: dict[str, int] = {}
     for (
         key,

@@ -11,21 +11,28 @@ from storage.models import Article, ArticleTopic, Flag, Source
 
 
 def add_source(
-    session: Session, source_id: str, name: str, tier: int = 1, kind: str = "national_press"
+    session: Session,
+    source_id: str,
+    name: str,
+    tier: int = 1,
+    kind: str = "national_press",
+    **extra: object,
 ) -> Source:
-    source = Source(
-        id=source_id,
-        name=name,
-        type="rss",
-        url=f"http://127.0.0.1/{source_id}.rss",
-        kind=kind,
-        lang="vi",
-        tier=tier,
-        enabled=True,
-        consecutive_failures=0,
-        skipped_irrelevant=0,
-        added_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )
+    """A source row as ``sync_sources`` would make it (tests seed the table directly)."""
+    fields: dict[str, object] = {
+        "id": source_id,
+        "name": name,
+        "type": "rss",
+        "url": f"http://127.0.0.1/{source_id}.rss",
+        "kind": kind,
+        "lang": "vi",
+        "tier": tier,
+        "enabled": True,
+        "consecutive_failures": 0,
+        "skipped_irrelevant": 0,
+        "added_at": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+    source = Source(**(fields | extra))
     session.add(source)
     session.flush()
     return source

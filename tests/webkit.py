@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from config import load_config
 from config.schema import Config, Topic
-from storage.models import Article, ArticleTopic, Flag, Source
+from storage.models import Article, ArticleTopic, Flag
+from tests.seed import add_source  # noqa: F401 - the web tests import it from here
 from web import users
 from web.app import create_app
 from web.roles import Role
@@ -37,26 +38,6 @@ def web_config(hostile: bool = False) -> Config:
         Topic(id="dau_tu", name="Đầu tư, kinh doanh", plan="§II.2"),
     ]
     return base.model_copy(update={"topics": topics})
-
-
-def add_source(
-    session: Session, source_id: str, name: str, tier: int = 1, **extra: object
-) -> Source:
-    fields: dict[str, object] = {
-        "id": source_id,
-        "name": name,
-        "type": "rss",
-        "url": f"https://{source_id}.example.vn/rss",
-        "kind": "national_press",
-        "lang": "vi",
-        "tier": tier,
-        "enabled": True,
-        "consecutive_failures": 0,
-        "skipped_irrelevant": 0,
-    }
-    source = Source(**(fields | extra))
-    session.add(source)
-    return source
 
 
 _counter = iter(range(1, 1_000_000))
