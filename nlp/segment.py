@@ -2,13 +2,25 @@
 
 ``segment_for_model`` is the exact input the topic model is trained on and predicts
 from; ``nlp.analyze`` computes it once per document and shares it.
+
+Segmentation is underthesea's: its regular-expression tokenizer, its token map and its
+CRF model (``ws_crf_vlsp2013``), called directly. ``underthesea.word_tokenize`` spends a
+fifth of its time in Python per token: it normalises every token's characters again
+after normalising the whole text, and finds each match's text by walking a dict of 30
+named groups. Here the text is normalised once and a match's text is its ``group(0)``;
+the CRF sees the same tokens, so the words are the same (tests/test_nlp_segment.py
+compares both on the demo corpus and the training data). When a later underthesea
+moves those internals, ``underthesea.word_tokenize`` itself is used.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
+from re import Pattern
 from typing import Any
 
 from nlp.normalize import normalize
@@ -17,13 +29,73 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["word_tokenize", "segment_for_model", "segment_normalized", "model_input"]
 
+# underthesea's token_normalize leaves longer tokens alone.
+_TOKEN_MAP_MAX_LEN = 6
+_CRF_MODEL = "ws_crf_vlsp2013_20230727"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Segmenter:
+    """underthesea's tokenizer pieces and loaded CRF, as its ``word_tokenize`` uses them."""
+
+    pattern: Pattern[str]
+    normalize_characters: Callable[[str], str]
+    token_map: Mapping[str, str]
+    featurize: Callable[[list[list[list[str]]]], list[Any]]
+    tag: Callable[[Any], list[str]]
+
+    def words(self, text: str) -> list[str]:
+        text = self.normalize_characters(text)
+        get = self.token_map.get
+        tokens = [
+            get(t, t) if len(t) <= _TOKEN_MAP_MAX_LEN else t
+            for t in (m.group(0) for m in self.pattern.finditer(text))
+        ]
+        if not tokens:
+            return []
+        tags = self.tag(self.featurize([[[t] for t in tokens]])[0])
+        words: list[str] = []
+        for tag, token in zip(tags, tokens, strict=True):
+            if tag == "I-W" and words:
+                words[-1] = f"{words[-1]} {token}"
+            else:
+                words.append(token)
+        return words
+
 
 @cache
-def _tokenizer() -> Callable[..., Any]:
+def _segmenter() -> _Segmenter | None:
+    """underthesea's pieces, or ``None`` when this underthesea does not have them."""
     # Importing underthesea takes about a second; only pay it when text is segmented.
+    try:
+        import underthesea.pipeline.word_tokenize as package
+        from underthesea.models.fast_crf_sequence_tagger import FastCRFSequenceTagger
+        from underthesea.pipeline.text_normalize.character_normalize import (
+            normalize_characters_in_text,
+        )
+        from underthesea.pipeline.text_normalize.text_normalizer import token_map
+        from underthesea.pipeline.word_tokenize.regex_tokenize import patterns
+
+        model = FastCRFSequenceTagger()
+        model.load(str(Path(package.__file__).parent / "models" / _CRF_MODEL))
+        segmenter = _Segmenter(
+            pattern=patterns,
+            normalize_characters=normalize_characters_in_text,
+            token_map=token_map,
+            featurize=model.featurizer.process,
+            tag=model.estimator.tag,
+        )
+    except (ImportError, AttributeError, OSError) as exc:
+        logger.warning("underthesea internals not found (%s): using its word_tokenize", exc)
+        return None
+    logger.debug("underthesea segmenter loaded")
+    return segmenter
+
+
+@cache
+def _underthesea_word_tokenize() -> Callable[..., Any]:
     from underthesea import word_tokenize as underthesea_word_tokenize
 
-    logger.debug("underthesea word_tokenize loaded")
     return underthesea_word_tokenize
 
 
@@ -35,8 +107,11 @@ def word_tokenize(text: str) -> list[str]:
     """
     if not text.strip():
         return []
-    result: list[str] = _tokenizer()(text)
-    return result
+    segmenter = _segmenter()
+    if segmenter is None:
+        result: list[str] = _underthesea_word_tokenize()(text)
+        return result
+    return segmenter.words(text)
 
 
 def model_input(title: str, text: str) -> str:
@@ -61,5 +136,4 @@ def segment_normalized(text: str) -> str:
     """``segment_for_model`` for text already through ``model_input`` (no second normalisation)."""
     if not text:
         return ""
-    segmented: str = _tokenizer()(text, format="text")
-    return segmented
+    return " ".join(word.replace(" ", "_") for word in word_tokenize(text))
