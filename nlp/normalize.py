@@ -48,8 +48,12 @@ def _swap_tone(match: re.Match[str]) -> str:
     return _TONE_SWAPS.get(pair, pair)
 
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# A run of spaces becomes one space. A single plain space is left alone rather than
+# replaced by itself: most of a text's spaces are single, and this runs on every document.
+_SPACES = re.compile(
+    r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+)
 _NEWLINES = re.compile(r"\s*\n\s*")
 
 
@@ -59,7 +63,9 @@ def normalize(text: str) -> str:
     >>> normalize("Hoà  bình\\u00a0cho   uỷ ban  ")
     'Hòa bình cho ủy ban'
     """
-    text = _nfc(text).translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", _nfc(text))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _TONE_RE.sub(_swap_tone, text)
     text = _SPACES.sub(" ", text)
     return _NEWLINES.sub("\n", text).strip()
