@@ -22,9 +22,10 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from config.schema import Config, RiskSettings, Severity
 from nlp.records import Analysis, Risk
@@ -210,6 +211,49 @@ def get_flag(session: Session, flag_id: int) -> Flag:
     return flag
 
 
+def status_sql() -> ColumnElement[str]:
+    """``current_status`` as SQL on ``Flag``: the latest status event's, else ``new``.
+
+    A correlated subquery (SQLite and PostgreSQL alike), so listings filter and sort on
+    the derived status without loading events; a test keeps it equal to ``current_status``.
+    """
+    latest = (
+        select(FlagEvent.status)
+        .where(
+            FlagEvent.flag_id == Flag.id,
+            FlagEvent.status.is_not(None),
+            FlagEvent.status != "",  # current_status skips any falsy status
+        )
+        .order_by(FlagEvent.id.desc())
+        .limit(1)
+        .correlate(Flag)
+        .scalar_subquery()
+    )
+    return func.coalesce(latest, FlagStatus.NEW.value)
+
+
+def assignee_sql() -> ColumnElement[str | None]:
+    """The assignee ``view`` shows, as SQL on ``Flag``: the latest ``assign`` event's, else NULL."""
+    return (
+        select(FlagEvent.data["assignee"].as_string())
+        .where(FlagEvent.flag_id == Flag.id, FlagEvent.action == Action.ASSIGN.value)
+        .order_by(FlagEvent.id.desc())
+        .limit(1)
+        .correlate(Flag)
+        .scalar_subquery()
+    )
+
+
+def is_open_sql(status: ColumnElement[str]) -> ColumnElement[bool]:
+    """``status`` (e.g. ``status_sql()``) is not a closed one."""
+    return status.not_in([s.value for s in CLOSED])
+
+
+def due_soonest_first() -> tuple[ColumnElement[Any], ...]:
+    """ORDER BY terms for ``due_at`` ascending with no deadline last, on either engine."""
+    return case((Flag.due_at.is_(None), 1), else_=0), Flag.due_at.asc()
+
+
 def list_flags(
     session: Session,
     *,
@@ -217,15 +261,18 @@ def list_flags(
     overdue_only: bool = False,
     now: datetime | None = None,
 ) -> list[FlagView]:
-    """Flags, most urgent first (due date, then score), filtered by derived status."""
+    """Flags, most urgent first (open before closed, due date, then score), by derived status."""
     now = now or datetime.now(UTC)
-    wanted = {parse_status(s) for s in statuses} if statuses else None
-    views = [view(flag, now) for flag in session.scalars(select(Flag))]
-    views = [v for v in views if (wanted is None or v.status in wanted)]
+    status = status_sql()
+    query = select(Flag)
+    if statuses:
+        query = query.where(status.in_(sorted({parse_status(s).value for s in statuses})))
     if overdue_only:
-        views = [v for v in views if v.overdue]
-    far = datetime.max.replace(tzinfo=UTC)
-    return sorted(views, key=lambda v: (v.status in CLOSED, v.due_at or far, -v.score, v.id))
+        query = query.where(is_open_sql(status), Flag.due_at.is_not(None), Flag.due_at < now)
+    query = query.order_by(
+        case((is_open_sql(status), 0), else_=1), *due_soonest_first(), Flag.score.desc(), Flag.id
+    )
+    return [view(flag, now) for flag in session.scalars(query)]
 
 
 def overdue_flags(session: Session, now: datetime | None = None) -> list[FlagView]:
@@ -553,16 +600,20 @@ __all__ = [
     "TriageError",
     "add_note",
     "assign",
+    "assignee_sql",
     "current_status",
+    "due_soonest_first",
     "ensure_flag",
     "export_decisions",
     "get_flag",
     "is_corroborated",
+    "is_open_sql",
     "is_overdue",
     "list_flags",
     "overdue_flags",
     "parse_status",
     "respond",
     "set_status",
+    "status_sql",
     "view",
 ]

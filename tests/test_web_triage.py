@@ -390,10 +390,13 @@ def test_api_flags_and_actions_with_a_token(seeded: FastAPI, db) -> None:  # typ
         token = web_users.set_api_token(session, "spokesperson")
     client = TestClient(seeded)
     auth = {"Authorization": f"Bearer {token}"}
-    listed = client.get("/api/flags", headers=auth).json()
+    body = client.get("/api/flags", headers=auth).json()
+    listed = body["items"]
     assert [f["id"] for f in listed] == [ids.overdue_flag_id, ids.flag_id, ids.other_flag_id]
+    assert (body["total"], body["page"], body["pages"]) == (3, 1, 1)
     assert listed[0]["overdue"] is True and "bien_dao" in listed[0]["topics"]
-    assert client.get("/api/flags?topic=dau_tu", headers=auth).json()[0]["id"] == ids.other_flag_id
+    by_topic = client.get("/api/flags?topic=dau_tu", headers=auth).json()["items"]
+    assert by_topic[0]["id"] == ids.other_flag_id
     # No CSRF token needed with a bearer token.
     done = client.post(
         f"/api/flags/{ids.flag_id}/status",

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from pipeline.corrections import corrections_for
 from pipeline.triage import (
-    CLOSED,
     RESPOND_FROM,
     SIGNAL_LABELS_VI,
     TRANSITIONS,
     FlagStatus,
     FlagView,
     TriageError,
+    assignee_sql,
+    due_soonest_first,
     get_flag,
+    is_open_sql,
+    status_sql,
     view,
 )
-from storage.models import Article, ArticleVersion, Correction, Flag, User
+from storage.models import Article, ArticleTopic, ArticleVersion, Correction, Flag, User
 from web.highlight import HighlightedText, Segment, highlight_article, sentence_segments
 from web.roles import Permission, allowed
 
@@ -30,6 +34,10 @@ SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 OPEN = ""
 ALL = "tat-ca"
 UNASSIGNED = "-"
+# Flags per page: the web page shows PAGE_SIZE; the API lets a script ask for up to MAX_PAGE_SIZE.
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_PAGE = 10_000
 
 ACTION_LABELS_VI = {
     "created": "Tạo cảnh báo",
@@ -61,45 +69,83 @@ class QueueRow:
     province_relevant: bool
 
 
-def queue(session: Session, filters: QueueFilters, now: datetime) -> list[QueueRow]:
-    """Flags by severity (high first), then deadline (soonest first), then score (highest first).
+@dataclass(frozen=True, kw_only=True)
+class QueuePage:
+    """One page of the queue and the number of flags matching the filters."""
 
-    Raises ``TriageError`` for an unknown status filter.
-    """
+    rows: list[QueueRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _conditions(filters: QueueFilters) -> list[ColumnElement[bool]]:
+    """The filters as SQL on ``Flag``, so closed flags are never loaded for the open queue."""
     if filters.status not in (OPEN, ALL) and filters.status not in set(FlagStatus):
         raise TriageError(f"unknown status '{filters.status}'")
-    rows = []
-    for flag in session.scalars(select(Flag)).unique():
-        v = view(flag, now)
-        if filters.status == OPEN and v.status in CLOSED:
-            continue
-        if filters.status not in (OPEN, ALL) and v.status.value != filters.status:
-            continue
-        if filters.assignee == UNASSIGNED and v.assignee is not None:
-            continue
-        if filters.assignee not in ("", UNASSIGNED) and v.assignee != filters.assignee:
-            continue
-        topics = tuple(t.topic for t in flag.article.topics)
-        if filters.topic and filters.topic not in topics:
-            continue
-        rows.append(
-            QueueRow(
-                view=v,
-                source_name=flag.article.source.name,
-                topics=topics,
-                province_relevant=flag.article.province_relevant,
+    out: list[ColumnElement[bool]] = []
+    if filters.status == OPEN:
+        out.append(is_open_sql(status_sql()))
+    elif filters.status != ALL:
+        out.append(status_sql() == filters.status)
+    if filters.assignee == UNASSIGNED:
+        out.append(assignee_sql().is_(None))
+    elif filters.assignee:
+        out.append(assignee_sql() == filters.assignee)
+    if filters.topic:
+        out.append(
+            exists().where(
+                ArticleTopic.article_id == Flag.article_id, ArticleTopic.topic == filters.topic
             )
         )
-    far = datetime.max.replace(tzinfo=UTC)
-    rows.sort(
-        key=lambda r: (
-            SEVERITY_RANK.get(r.view.severity, len(SEVERITY_RANK)),
-            r.view.due_at or far,
-            -r.view.score,
-            r.view.id,
-        )
+    return out
+
+
+def _most_urgent_first() -> tuple[ColumnElement[Any], ...]:
+    """Severity (high first; unknown last), deadline (soonest first, none last), score, id."""
+    severity = case(SEVERITY_RANK, value=Flag.severity, else_=len(SEVERITY_RANK))
+    return severity, *due_soonest_first(), Flag.score.desc(), Flag.id.asc()
+
+
+def queue(
+    session: Session,
+    filters: QueueFilters,
+    now: datetime,
+    *,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+) -> QueuePage:
+    """One page of flags by severity (high first), deadline (soonest first), score (highest first).
+
+    Filtering, ordering and paging happen in SQL; only the page's flags are loaded. A page
+    past the last one is empty (``QueuePage.pages`` says how many there are). Raises
+    ``TriageError`` for an unknown status filter.
+    """
+    if page < 1 or not 1 <= per_page <= MAX_PAGE_SIZE:
+        raise ValueError(f"page {page}, per_page {per_page}: out of range")
+    conditions = _conditions(filters)
+    total = session.scalar(select(func.count()).select_from(Flag).where(*conditions)) or 0
+    flags = session.scalars(
+        select(Flag)
+        .where(*conditions)
+        .order_by(*_most_urgent_first())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     )
-    return rows
+    rows = [
+        QueueRow(
+            view=view(flag, now),
+            source_name=flag.article.source.name,
+            topics=tuple(t.topic for t in flag.article.topics),
+            province_relevant=flag.article.province_relevant,
+        )
+        for flag in flags
+    ]
+    return QueuePage(rows=rows, total=total, page=page, per_page=per_page)
 
 
 def triage_users(session: Session) -> list[str]:

@@ -1,7 +1,10 @@
 """REST API for triage (``/api/flags``): the spokesperson's queue and actions, for scripts.
 
 Same permission as the "Cần xử lý" pages (``triage``). With ``Authorization: Bearer`` no
-CSRF token is needed; a browser session must send ``X-CSRF-Token``. Example:
+CSRF token is needed; a browser session must send ``X-CSRF-Token``. The queue comes a
+page at a time, with the total (``{"total", "page", "per_page", "pages", "items"}``). Examples:
+
+    curl -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8000/api/flags?assignee=-&page=2&per_page=100"
 
     curl -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\
          -d '{"status": "reviewing", "note": "đang xác minh"}' http://127.0.0.1:8000/api/flags/3/status
@@ -25,7 +28,7 @@ from web.auth import Principal, requires
 from web.deps import db_session
 from web.roles import Permission
 from web.triage_messages import vietnamese
-from web.triage_view import OPEN, QueueFilters, queue
+from web.triage_view import MAX_PAGE, MAX_PAGE_SIZE, OPEN, PAGE_SIZE, QueueFilters, queue
 
 router = APIRouter(prefix="/api", tags=["triage"])
 TRIAGE = [requires(Permission.TRIAGE)]
@@ -51,6 +54,14 @@ class FlagOut(BaseModel):
     signals: list[Any]
     topics: list[str] = []
     events: list[dict[str, Any]] | None = None
+
+
+class FlagPage(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    items: list[FlagOut]
 
 
 class AssignIn(BaseModel):
@@ -87,27 +98,40 @@ def _flag_out(session: Session, flag_id: int, request: Request, *, events: bool)
     return FlagOut.model_validate(data)
 
 
-@router.get("/flags", response_model=list[FlagOut], dependencies=TRIAGE)
+@router.get("/flags", response_model=FlagPage, dependencies=TRIAGE)
 def api_flags(
     request: Request,
     status: str = Query(OPEN, description="a status, 'tat-ca' for all; default: not closed"),
     assignee: str = Query("", description="user name, '-' for unassigned"),
     topic: str = Query("", description="topic id, e.g. bien_dao"),
+    page: int = Query(1, ge=1, le=MAX_PAGE, description="page number, from 1"),
+    per_page: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="flags per page"),
     session: Session = Depends(db_session),
-) -> list[FlagOut] | Response:
-    """Flags by severity, deadline and score (the "Cần xử lý" queue)."""
+) -> FlagPage | Response:
+    """Flags by severity, deadline and score (the "Cần xử lý" queue), one page at a time.
+
+    ``total`` counts every flag matching the filters; a page past the last one is empty.
+    """
     try:
-        rows = queue(
+        result = queue(
             session,
             QueueFilters(status=status, assignee=assignee, topic=topic),
             request.app.state.clock(),
+            page=page,
+            per_page=per_page,
         )
     except TriageError as exc:
         return _refused(exc)
-    return [
-        FlagOut.model_validate(r.view.to_dict(with_events=False) | {"topics": list(r.topics)})
-        for r in rows
-    ]
+    return FlagPage(
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        pages=result.pages,
+        items=[
+            FlagOut.model_validate(r.view.to_dict(with_events=False) | {"topics": list(r.topics)})
+            for r in result.rows
+        ],
+    )
 
 
 @router.get("/flags/{flag_id}", response_model=FlagOut, dependencies=TRIAGE)

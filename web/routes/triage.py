@@ -29,12 +29,14 @@ from web.auth import Principal, requires
 from web.deps import app_config, db_session
 from web.flash import flash
 from web.roles import Permission
+from web.search_form import FormError
 from web.templating import render
 from web.topics import topic_labels, topic_names
 from web.triage_messages import vietnamese
 from web.triage_view import (
     ACTION_LABELS_VI,
     ALL,
+    MAX_PAGE,
     OPEN,
     UNASSIGNED,
     QueueFilters,
@@ -60,27 +62,62 @@ def _labels() -> dict[str, object]:
     }
 
 
+def _page_number(text: str) -> int:
+    """The ``trang`` query value as a page number; ``FormError`` (Vietnamese) when it is not one."""
+    text = text.strip() or "1"
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        raise FormError(f"Số trang «{text}» không hợp lệ.")
+    return int(text)
+
+
+def _queue_url(request: Request, filters: QueueFilters, page: int) -> str:
+    """The queue's address for ``page`` with the same filters (empty ones left out)."""
+    params = {
+        "trang_thai": filters.status,
+        "nguoi_xu_ly": filters.assignee,
+        "chu_de": filters.topic,
+        "trang": str(page) if page > 1 else "",
+    }
+    kept = {k: v for k, v in params.items() if v}
+    return str(request.url_for("triage_queue").include_query_params(**kept))
+
+
 @router.get("/can-xu-ly", name="triage_queue", dependencies=TRIAGE)
 def triage_queue_page(
     request: Request,
     trang_thai: str = Query(OPEN, max_length=32),
     nguoi_xu_ly: str = Query("", max_length=64),
     chu_de: str = Query("", max_length=32),
+    trang: str = Query("1", max_length=16),
     session: Session = Depends(db_session),
     config: Config = Depends(app_config),
 ) -> Response:
     filters = QueueFilters(status=trang_thai, assignee=nguoi_xu_ly, topic=chu_de)
-    error = None
+    now = request.app.state.clock()
+    result, error = None, None
     try:
-        rows = queue(session, filters, request.app.state.clock())
+        result = queue(session, filters, now, page=_page_number(trang))
+        if result.page > result.pages:
+            # The queue shrank since the link was made (flags closed): show its last page.
+            result = queue(session, filters, now, page=result.pages)
     except TriageError as exc:
-        rows, error = [], vietnamese(str(exc))
+        error = vietnamese(str(exc))
+    except FormError as exc:
+        error = str(exc)
+    prev_url = next_url = None
+    if result is not None and result.page > 1:
+        prev_url = _queue_url(request, filters, result.page - 1)
+    if result is not None and result.page < result.pages:
+        next_url = _queue_url(request, filters, result.page + 1)
     return render(
         request,
         "triage_queue.html",
         {
             "title": "Cần xử lý",
-            "rows": rows,
+            "result": result,
+            "rows": result.rows if result else [],
+            "prev_url": prev_url,
+            "next_url": next_url,
             "filters": filters,
             "error": error,
             "statuses": list(FlagStatus),
