@@ -82,9 +82,13 @@ def _ids_matching(session: Session, node: Node) -> Select[Any]:
 
 
 def _latest_status() -> Any:
+    # The rule of pipeline.triage.current_status (and its status_sql): the latest event
+    # with a non-empty status decides.
     return (
         select(FlagEvent.status)
-        .where(FlagEvent.flag_id == Flag.id, FlagEvent.status.is_not(None))
+        .where(
+            FlagEvent.flag_id == Flag.id, FlagEvent.status.is_not(None), FlagEvent.status != ""
+        )
         .order_by(FlagEvent.id.desc())
         .limit(1)
         .scalar_subquery()
