@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -39,6 +39,26 @@ class FeedEntry:
     author: str = ""
 
 
+def _shallow(record: Any) -> dict[str, Any]:
+    # Not dataclasses.asdict: it deep-copies every value, a cost paid per page.
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+def _dates_to_json(data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    for key in keys:
+        if data.get(key) is not None:
+            data[key] = data[key].isoformat()
+    return data
+
+
+def _dates_from_json(data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    values = dict(data)
+    for key in keys:
+        if values.get(key) is not None:
+            values[key] = datetime.fromisoformat(values[key])
+    return values
+
+
 @dataclass(frozen=True, kw_only=True)
 class FetchedPage:
     """An HTTP response for an article page, decoded to text."""
@@ -50,6 +70,20 @@ class FetchedPage:
     fetched_at: datetime
     requested_url: str = ""
     entry: FeedEntry | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = _dates_to_json(_shallow(self), "fetched_at")
+        if self.entry is not None:
+            data["entry"] = _dates_to_json(_shallow(self.entry), "published")
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FetchedPage:
+        """The inverse of :meth:`to_json`."""
+        values = _dates_from_json(data, "fetched_at")
+        if values.get("entry") is not None:
+            values["entry"] = FeedEntry(**_dates_from_json(values["entry"], "published"))
+        return cls(**values)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,11 +102,12 @@ class ArticleDraft:
     lang: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key in ("fetched_at", "published"):
-            if data[key] is not None:
-                data[key] = data[key].isoformat()
-        return data
+        return _dates_to_json(_shallow(self), "fetched_at", "published")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ArticleDraft:
+        """The inverse of :meth:`to_json`."""
+        return cls(**_dates_from_json(data, "fetched_at", "published"))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,33 +14,42 @@ database: it yields records, and the item pipeline stores them.
 - ``page``: one watched page, fetched conditionally and extracted as an article.
 
 Every response and every failure yields exactly one :class:`FetchResult`;
-article pages also yield an :class:`ArticleDraft`.
+article pages also yield an :class:`ArticleDraft`. Their text is extracted in
+worker processes (:mod:`crawlers.extract_pool`, Scrapy setting
+``EXTRACTION_WORKERS``; 0 extracts on the reactor thread), so the reactor
+keeps downloading meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.python.failure import Failure
 
 from crawlers.canonical import canonicalize, is_web_url
 from crawlers.encoding import charset_of, decode_html, header_text
 from crawlers.extract import NoTextError, extract
+from crawlers.extract_pool import ExtractionPool, default_workers
 from crawlers.feeds import FeedParseError, parse_feed
 from crawlers.outcomes import is_html, outcome_for_exception, outcome_for_status
-from crawlers.records import FeedEntry, FetchedPage, FetchResult, Outcome
+from crawlers.records import ArticleDraft, FeedEntry, FetchedPage, FetchResult, Outcome
 from crawlers.sitemaps import parse_sitemap
 
 logger = logging.getLogger(__name__)
 
 # What a request fetches; stored in FetchResult.extra["role"].
 FEED, ARTICLE, SITEMAP_CHILD, LISTING_PAGE = "feed", "article", "sitemap_child", "listing_page"
+# Scrapy setting: extraction worker processes (0: extract on the reactor thread).
+WORKERS_SETTING = "EXTRACTION_WORKERS"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,13 +95,38 @@ class SourcesSpider(scrapy.Spider):
         self,
         *,
         jobs: list[SourceJob],
-        is_known: Callable[[str], bool] | None = None,
+        known_urls: Callable[[Sequence[str]], set[str]] | None = None,
         **kwargs: Any,
     ) -> None:
+        """``known_urls(urls)`` says which of ``urls`` need not be fetched (already stored...)."""
         super().__init__(**kwargs)
         self.jobs = {job.source_id: job for job in jobs}
-        self.is_known = is_known or (lambda _url: False)
+        self.known_urls = known_urls or (lambda _urls: set())
         self._requested: set[str] = set()
+        self._extraction: ExtractionPool | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourcesSpider:
+        spider: SourcesSpider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._open_extraction, signal=signals.spider_opened)
+        return spider
+
+    def _open_extraction(self) -> None:
+        workers = self.crawler.settings.getint(WORKERS_SETTING, default_workers())
+        if workers > 0:
+            self._extraction = ExtractionPool(workers)
+
+    def closed(self, reason: str) -> None:
+        del reason
+        if self._extraction is not None:
+            self._extraction.shutdown()
+            self._extraction = None
+
+    async def _extract(self, page: FetchedPage) -> ArticleDraft:
+        if self._extraction is None:
+            return extract(page)
+        draft: ArticleDraft = await maybe_deferred_to_future(self._extraction.extract(page))
+        return draft
 
     async def start(self) -> AsyncIterator[Any]:
         for request in self._start_requests():
@@ -148,10 +182,13 @@ class SourcesSpider(scrapy.Spider):
         )
 
     def _follow_entries(
-        self, job: SourceJob, entries: Iterator[FeedEntry] | tuple[FeedEntry, ...]
+        self, job: SourceJob, entries: Sequence[FeedEntry]
     ) -> Iterator[scrapy.Request]:
-        for entry in entries:
-            if not is_web_url(entry.url) or self.is_known(entry.url):
+        web = [entry for entry in entries if is_web_url(entry.url)]
+        # One question for the whole feed, not one per entry.
+        known = self.known_urls([entry.url for entry in web]) if web else set()
+        for entry in web:
+            if entry.url in known:
                 continue
             request = self._article_request(job, entry)
             if request is not None:
@@ -253,13 +290,14 @@ class SourcesSpider(scrapy.Spider):
                     },
                 )
 
-    def parse_watched_page(self, response: Response) -> Iterator[Any]:
+    async def parse_watched_page(self, response: Response) -> AsyncIterator[Any]:
         if response.status == 304:
             yield self._result(response, *outcome_for_status(304))
             return
-        yield from self.parse_article(response)
+        async for item in self.parse_article(response):
+            yield item
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         content_type = header_text(response.headers, "Content-Type")
         if not is_html(content_type, response.body[:512]):
             yield self._result(response, Outcome.NOT_HTML, f"not an HTML page ({content_type})")
@@ -275,7 +313,7 @@ class SourcesSpider(scrapy.Spider):
             entry=entry if isinstance(entry, FeedEntry) else None,
         )
         try:
-            draft = extract(page)
+            draft = await self._extract(page)
         except NoTextError as exc:
             yield self._result(response, Outcome.NO_TEXT, str(exc))
             return

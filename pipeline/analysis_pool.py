@@ -1,40 +1,41 @@
 """Analysis in worker processes, off the crawl's reactor thread.
 
-Scrapy runs downloads, callbacks and item pipelines on one thread; a 150 ms
-``Analyzer.analyze`` there stops every download for 150 ms and leaves the
-machine's other cores idle. :class:`AnalysisPool` runs ``analyze`` in a
-``ProcessPoolExecutor`` whose workers each build their own ``nlp.Analyzer``
-once, from the configuration sent as JSON; drafts go to the workers and
-analyses come back as JSON (never pickled objects of ours), and each result
-arrives on the reactor thread as a Twisted ``Deferred``.
+``nlp.Analyzer.analyze`` takes tens of milliseconds per article; on the reactor
+thread it would stop every download meanwhile. :class:`AnalysisPool` runs it in
+spawned worker processes (``crawlers.workers``: JSON in and out, they die with
+the crawl) that each build their own ``nlp.Analyzer`` once, from the
+configuration sent as JSON. Two kinds of work:
 
-Workers are spawned (not forked: the crawl process has a running reactor,
-threads and database connections) and ask the kernel to kill them when the
-crawl process dies, so a killed crawl leaves no orphan workers.
+- :meth:`AnalysisPool.analyze`: one draft in, its analysis back (the crawl
+  stores it), for sources that keep only province-relevant items;
+- :meth:`AnalysisPool.analyse_stored`: ids of pending articles in; the worker
+  reads them, analyses them and stores the results itself
+  (``pipeline.pending``), and only the counts come back. This is how the crawl
+  catches up on what it stored without analysis.
+
+Workers run at a lower priority (``nice``) than the crawl: analysis can wait,
+downloads and storage should not.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
-import multiprocessing
 import os
-import signal
-from concurrent.futures import Future, ProcessPoolExecutor
-from datetime import datetime
 from typing import Any
 
-from twisted.internet.defer import Deferred, gatherResults
+from twisted.internet.defer import Deferred
 
 from config.schema import Config
 from crawlers.records import ArticleDraft
+from crawlers.workers import as_deferred, pids, spawn_pool, started, worker_setup
 from nlp.records import Analysis, Place, ProvinceMatch, Risk, Signal, TopicScore
+from pipeline.pending import PendingTally
 
 logger = logging.getLogger(__name__)
 
-# Linux prctl(2) option: signal this process when its parent dies.
-_PR_SET_PDEATHSIG = 1
+# Niceness of the workers during a crawl (0-19; higher yields more).
+DEFAULT_NICE = 10
 
 
 def default_workers() -> int:
@@ -47,11 +48,7 @@ def default_workers() -> int:
 
 def draft_from_json(data: dict[str, Any]) -> ArticleDraft:
     """The inverse of ``ArticleDraft.to_json``."""
-    values = dict(data)
-    for key in ("fetched_at", "published"):
-        if values.get(key) is not None:
-            values[key] = datetime.fromisoformat(values[key])
-    return ArticleDraft(**values)
+    return ArticleDraft.from_json(data)
 
 
 def analysis_to_json(analysis: Analysis) -> dict[str, Any]:
@@ -122,32 +119,21 @@ def analysis_from_json(data: dict[str, Any]) -> Analysis:
 # -- worker side ----------------------------------------------------------------
 
 _analyzer: Any = None
+_config: Config | None = None
+_sessions: Any = None
 
 
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to SIGKILL this worker when the crawl process dies, even by SIGKILL."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
-    except (OSError, AttributeError):  # not Linux: the executor's own clean-up has to do
-        logger.debug("prctl(PR_SET_PDEATHSIG) unavailable")
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
-
-
-def _init_worker(config_json: str, parent: int) -> None:
-    _die_with_parent(parent)
-    # Ctrl-C reaches the whole process group: the crawl process decides what
-    # happens (a graceful stop still needs the workers to finish its items).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _init_worker(config_json: str, parent: int, database_url: str | None, nice: int) -> None:
+    worker_setup(parent, nice)
     from nlp import Analyzer  # heavy (models): once per worker
 
-    global _analyzer
-    _analyzer = Analyzer(Config.model_validate_json(config_json))
+    global _analyzer, _config, _sessions
+    _config = Config.model_validate_json(config_json)
+    _analyzer = Analyzer(_config)
+    if database_url:
+        from storage.db import make_engine, session_factory
 
-
-def _ready() -> int:
-    return os.getpid()
+        _sessions = session_factory(make_engine(database_url))
 
 
 def _analyze(draft_json: str) -> str:
@@ -155,59 +141,65 @@ def _analyze(draft_json: str) -> str:
     return json.dumps(analysis_to_json(_analyzer.analyze(draft)), ensure_ascii=False)
 
 
+def _analyse_stored(ids_json: str) -> str:
+    from pipeline.pending import analyse_stored
+
+    if _sessions is None or _config is None:
+        raise RuntimeError("this analysis pool has no database")
+    tally = analyse_stored(_sessions, _analyzer.analyze, json.loads(ids_json), config=_config)
+    return json.dumps(tally.to_json())
+
+
 # -- crawl side -------------------------------------------------------------------
 
 
-def _as_deferred(future: Future[Any]) -> Deferred[Any]:
-    """A Deferred fired on the reactor thread when ``future`` (any thread) is done."""
-    from twisted.internet import reactor
-
-    deferred: Deferred[Any] = Deferred()
-
-    def fire(done: Future[Any]) -> None:
-        exc = done.exception()
-        if exc is not None:
-            deferred.errback(exc)
-        else:
-            deferred.callback(done.result())
-
-    future.add_done_callback(
-        lambda done: reactor.callFromThread(fire, done)  # type: ignore[attr-defined]
-    )
-    return deferred
-
-
 class AnalysisPool:
-    """``workers`` processes running ``nlp.Analyzer.analyze`` for one crawl."""
+    """``workers`` processes running ``nlp.Analyzer.analyze`` for one crawl.
 
-    def __init__(self, config: Config, workers: int) -> None:
+    ``database_url`` lets the workers analyse stored articles and write the results
+    (:meth:`analyse_stored`); ``nice`` lowers their priority.
+    """
+
+    def __init__(
+        self, config: Config, workers: int, *, database_url: str | None = None, nice: int = 0
+    ) -> None:
         if workers < 1:
             raise ValueError("an analysis pool needs at least one worker")
         self.workers = workers
-        self._executor = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(config.model_dump_json(), os.getpid()),
+        self._executor = spawn_pool(
+            workers, _init_worker, (config.model_dump_json(), os.getpid(), database_url, nice)
         )
 
     def start(self) -> Deferred[Any]:
-        """Spawn the workers; fires once they answer (a worker that cannot load fails it)."""
-        return gatherResults(
-            [_as_deferred(self._executor.submit(_ready)) for _ in range(self.workers)],
-            consumeErrors=True,
-        )
+        """Fires once every worker has loaded its models (one that cannot load fails it)."""
+        return started(self._executor, self.workers)
 
     def analyze(self, draft: ArticleDraft) -> Deferred[Analysis]:
         """``Analyzer.analyze(draft)`` in a worker; the Deferred fires on the reactor thread."""
         payload = json.dumps(draft.to_json(), ensure_ascii=False)
-        deferred = _as_deferred(self._executor.submit(_analyze, payload))
+        deferred = as_deferred(self._executor.submit(_analyze, payload))
         return deferred.addCallback(lambda text: analysis_from_json(json.loads(text)))
+
+    def analyse_stored(self, article_ids: list[int]) -> Deferred[PendingTally]:
+        """Analyse these pending articles in a worker, which stores the results itself."""
+        deferred = as_deferred(self._executor.submit(_analyse_stored, json.dumps(article_ids)))
+        return deferred.addCallback(lambda text: PendingTally.from_json(json.loads(text)))
 
     def pids(self) -> list[int]:
         """The workers' process ids (for tests and diagnostics)."""
-        processes = getattr(self._executor, "_processes", None) or {}
-        return sorted(processes)
+        return pids(self._executor)
+
+    def full_priority(self) -> None:
+        """Give the workers back normal priority (the crawl has stopped competing with them).
+
+        Lowering a niceness needs the right to (CAP_SYS_NICE, or RLIMIT_NICE); without
+        it the workers stay as they are, which only matters when other work shares the machine.
+        """
+        for pid in self.pids():
+            try:
+                os.setpriority(os.PRIO_PROCESS, pid, 0)
+            except (PermissionError, ProcessLookupError) as exc:
+                logger.debug("analysis worker %s keeps its low priority: %s", pid, exc)
 
     def shutdown(self) -> None:
         """Stop the workers; queued work that has not started is dropped."""

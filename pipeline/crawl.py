@@ -12,6 +12,7 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,8 @@ from crawlers.spiders import SourceJob, SourcesSpider
 from pipeline import clock
 from pipeline.errors import UserError
 from pipeline.ingest import sync_sources
-from pipeline.scrapy_ingest import CrawlContext, SourceTally, is_known
+from pipeline.pending import PendingTally, count_pending
+from pipeline.scrapy_ingest import CrawlContext, SourceTally, known_urls
 from storage.models import CrawlRun, Source
 from storage.sources import due_sources, retry_urls
 
@@ -47,6 +49,10 @@ class CrawlSummary:
     finished_at: datetime | None = None
     sources: dict[str, SourceTally] = field(default_factory=dict)
     close_reason: str = ""
+    # Stored articles analysed after storing (this run's and any an earlier run left),
+    # and how many still wait (analysis failed: the next run tries again).
+    analysis: PendingTally = field(default_factory=PendingTally)
+    still_pending: int = 0
 
     @property
     def totals(self) -> SourceTally:
@@ -70,6 +76,7 @@ class CrawlSummary:
             "close_reason": self.close_reason,
             "sources": {sid: tally.to_json() for sid, tally in sorted(self.sources.items())},
             "totals": self.totals.to_json(),
+            "analysis": {**self.analysis.to_json(), "still_pending": self.still_pending},
         }
 
 
@@ -134,7 +141,9 @@ def crawl_once(
 ) -> CrawlSummary:
     """Crawl the chosen sources once (all enabled ones by default; ``due_only`` for the schedule).
 
-    Once per process: Scrapy's reactor cannot start twice.
+    Once per process: Scrapy's reactor cannot start twice. Articles are stored first
+    and analysed after (``pipeline.pending``); this returns once they are analysed,
+    together with any an earlier, interrupted run left pending.
     """
     now = clock.now()
     with sessions() as session:
@@ -152,10 +161,19 @@ def crawl_once(
         ctx.tally(job.source_id)
     if jobs:
         _run_scrapy(config, sessions, jobs, ctx, settings_overrides)
+    else:
+        ctx.analysis = analyse_leftovers(config, sessions)
     summary.sources = ctx.tallies
+    summary.analysis = ctx.analysis
     summary.close_reason = ctx.close_reason or ("did not run" if jobs else "nothing due")
     summary.finished_at = clock.now()
     with sessions() as session:
+        summary.still_pending = count_pending(session)
+        if summary.still_pending:
+            logger.error(
+                "%s stored article(s) are not analysed yet; the next crawl tries again",
+                summary.still_pending,
+            )
         run_row = session.get(CrawlRun, run_id)
         if run_row is not None:
             run_row.finished_at = summary.finished_at
@@ -166,6 +184,20 @@ def crawl_once(
             f"crawl run {run_id} did not start; the log above says why (--verbose for more)"
         )
     return summary
+
+
+def analyse_leftovers(config: Config, sessions: sessionmaker[Session]) -> PendingTally:
+    """Analyse, in this process, what an interrupted run stored and left pending.
+
+    For a run with nothing to crawl; a crawl hands them to its own workers.
+    """
+    with sessions() as session:
+        if not count_pending(session):
+            return PendingTally()
+    from nlp import Analyzer  # heavy (models): only when there is something to analyse
+    from pipeline.pending import analyse_all_pending
+
+    return analyse_all_pending(sessions, Analyzer(config).analyze, config=config)
 
 
 def _run_scrapy(
@@ -179,9 +211,9 @@ def _run_scrapy(
     settings["ITEM_PIPELINES"] = {ITEM_PIPELINE: 300}
     lookup = sessions()
 
-    def known(url: str) -> bool:
+    def known(urls: Sequence[str]) -> set[str]:
         try:
-            return is_known(lookup, url)
+            return known_urls(lookup, urls)
         finally:
             lookup.rollback()  # a fresh snapshot each time; never hold a transaction open
 
@@ -194,7 +226,7 @@ def _run_scrapy(
     logging.getLogger("scrapy").setLevel(
         level if level and level < logging.WARNING else logging.WARNING
     )
-    process.crawl(SourcesSpider, jobs=jobs, is_known=known, ingest_context=ctx)
+    process.crawl(SourcesSpider, jobs=jobs, known_urls=known, ingest_context=ctx)
     try:
         process.start()
     finally:

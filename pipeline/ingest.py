@@ -3,6 +3,11 @@
 This is the only module that joins ``crawlers`` (drafts), ``nlp`` (analysis) and
 ``storage``. It is idempotent: the same canonical URL is one row; the same text
 again changes nothing; a changed text becomes a new version, the old one kept.
+
+Two ways in, one result: :func:`ingest` stores an analysed draft at once; the
+crawl stores a draft first (:func:`store` with no analysis: the article is
+*pending*) and :func:`apply_analysis` completes it later (``pipeline.pending``).
+Both end in the same topics, story cluster and flag.
 """
 
 from __future__ import annotations
@@ -72,6 +77,7 @@ def sync_sources(session: Session, config: Config, now: datetime | None = None) 
 
 
 def _apply_analysis(article: Article, analysis: Analysis) -> None:
+    article.analysis_pending = False
     article.lang = analysis.lang
     article.province_relevant = analysis.province.relevant
     article.places = sorted({p.name for p in analysis.province.places})
@@ -106,25 +112,57 @@ def ingest(
 
     ``config`` spares the triage step a reload of the YAML; pass it when you have it.
     """
-    # Imported here: both modules import this one's neighbours, not the other way round.
-    from pipeline.clusters import assign_cluster
-    from pipeline.triage import ensure_flag
-
     now = now or datetime.now(UTC)
     result = store(session, draft, analysis, now)
     if result.status is not IngestStatus.UNCHANGED:
         article = session.get(Article, result.article_id)
         if article is not None:
-            # The cluster first: the flag's corroboration check looks at it.
-            assign_cluster(session, article, draft.text, now=now)
-            ensure_flag(session, article, analysis, now, config=config)
+            _cluster_and_flag(session, article, analysis, config=config, now=now)
     return result
 
 
+def apply_analysis(
+    session: Session,
+    article: Article,
+    analysis: Analysis,
+    *,
+    config: Config | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Complete a pending article (stored by :func:`store` without analysis): topics,
+    places and risk, the spokesperson's correction if any, story cluster, flag.
+
+    What :func:`ingest` would have done had the analysis come with the draft. Safe to
+    repeat: the cluster and the flag are never made twice.
+    """
+    now = now or datetime.now(UTC)
+    _apply_analysis(article, analysis)
+    reapply_correction(session, article)
+    session.flush()
+    _cluster_and_flag(session, article, analysis, config=config, now=now)
+
+
+def _cluster_and_flag(
+    session: Session, article: Article, analysis: Analysis, *, config: Config | None, now: datetime
+) -> None:
+    # Imported here: both modules import this one's neighbours, not the other way round.
+    from pipeline.clusters import assign_cluster
+    from pipeline.triage import ensure_flag
+
+    # The cluster first: the flag's corroboration check looks at it.
+    assign_cluster(session, article, article.text, now=now)
+    ensure_flag(session, article, analysis, now, config=config)
+
+
 def store(
-    session: Session, draft: ArticleDraft, analysis: Analysis, now: datetime | None = None
+    session: Session, draft: ArticleDraft, analysis: Analysis | None, now: datetime | None = None
 ) -> IngestResult:
-    """Upsert one article by canonical URL. Safe against a concurrent insert of the same URL."""
+    """Upsert one article by canonical URL. Safe against a concurrent insert of the same URL.
+
+    With ``analysis`` None the article is stored *pending* (``analysis_pending``):
+    new or changed text waits for :func:`apply_analysis`; an unchanged one keeps
+    the analysis it has.
+    """
     now = now or datetime.now(UTC)
     digest = content_hash(draft.title, draft.text)
     article = session.scalar(select(Article).where(Article.canonical_url == draft.canonical_url))
@@ -146,7 +184,12 @@ def store(
         places=[],
         entities=[],
     )
-    _apply_analysis(article, analysis)
+    if analysis is None:
+        article.analysis_pending = True
+        # The page's own language, a hint for the analysis; the analysis sets the real one.
+        article.lang = draft.lang or ""
+    else:
+        _apply_analysis(article, analysis)
     try:
         with session.begin_nested():
             session.add(article)
@@ -165,7 +208,7 @@ def _update(
     session: Session,
     article: Article,
     draft: ArticleDraft,
-    analysis: Analysis,
+    analysis: Analysis | None,
     digest: str,
     now: datetime,
 ) -> IngestResult:
@@ -189,8 +232,13 @@ def _update(
     article.fetched_at = draft.fetched_at
     article.updated_at = now
     article.taken_down_at = None
-    _apply_analysis(article, analysis)
-    reapply_correction(session, article)
+    if analysis is None:
+        # apply_analysis reapplies the correction once the new text is analysed.
+        article.analysis_pending = True
+        article.lang = draft.lang or ""
+    else:
+        _apply_analysis(article, analysis)
+        reapply_correction(session, article)
     session.flush()
     logger.info("article %s changed: stored as version %s", article.canonical_url, article.version)
     return IngestResult(article_id=article.id, status=IngestStatus.UPDATED)

@@ -1,39 +1,59 @@
-"""Scrapy item pipeline: what the spider yields goes to analysis and storage here.
+"""Scrapy item pipeline: what the spider yields is stored here, and analysed after.
 
-- :class:`ArticleDraft` -> ``nlp.Analyzer.analyze`` -> :func:`pipeline.ingest.ingest`,
-  committed one article at a time: a crash mid-crawl loses nothing already
-  stored, and a rerun duplicates nothing (ingest is an upsert by canonical URL).
-  Analysis runs in worker processes (:mod:`pipeline.analysis_pool`, Scrapy
-  setting ``ANALYSIS_WORKERS``, default one per core up to two), so the reactor
-  keeps downloading while articles are analysed; storing stays on the reactor
-  thread. ``ANALYSIS_WORKERS=0`` analyses in the crawl process itself.
+- :class:`ArticleDraft` -> :func:`pipeline.ingest.store` without analysis: the
+  article is stored *pending* at once, and its analysis (topics, province,
+  story cluster, flag) follows in worker processes at low priority
+  (:mod:`pipeline.analysis_pool`, Scrapy settings ``ANALYSIS_WORKERS``, default
+  one per core up to two, and ``ANALYSIS_NICE``), which write the results
+  themselves (:mod:`pipeline.pending`). The pipeline waits for them when the
+  spider closes, so a crawl that returns has analysed everything it stored.
+  ``ANALYSIS_WORKERS=0`` analyses in the crawl process, after the last page.
+- Sources that keep only province-relevant items (``only_relevant``) need the
+  analysis before storing: their drafts are analysed first (in a worker) and
+  stored analysed, or skipped and remembered as skipped.
 - :class:`FetchResult` -> crawl state: a failure becomes (or updates) a
   :class:`FetchError` row with a retry time; a later success resolves it. A
   source's ETag and Last-Modified are saved only when the run finishes, so
   entries a killed run never reached are not hidden behind a 304 next time.
+
+Items are written in batches, in the order they came, one transaction per
+batch (``STORE_BATCH_ITEMS`` items or ``STORE_BATCH_SECONDS`` seconds, whichever
+comes first, and when the spider closes), by one writer thread, so the reactor
+never waits for the database; when the writer falls behind, Scrapy is made to
+wait instead of the batches piling up. A crash mid-crawl loses nothing
+already committed, and a rerun duplicates nothing (storing is an upsert by
+canonical URL, and what was not committed is not known, so it is fetched again).
+A batch that fails is written again item by item, so one bad article costs only
+itself (it becomes a dead letter).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from config.schema import Config
 from crawlers.canonical import canonicalize
 from crawlers.records import ArticleDraft, FetchResult, Outcome
+from crawlers.workers import as_deferred
 from nlp.records import Analysis
 from pipeline import clock
-from pipeline.analysis_pool import AnalysisPool, default_workers
-from pipeline.ingest import IngestStatus, ingest
+from pipeline.analysis_pool import DEFAULT_NICE, AnalysisPool, default_workers
+from pipeline.ingest import IngestResult, IngestStatus, ingest, store
+from pipeline.pending import BATCH, PendingTally, analyse_all_pending, pending_ids
+from storage.db import begin_writing
 from storage.models import Article, FetchError, Source
 from storage.sources import next_due_at, retry_at
 
@@ -43,8 +63,18 @@ SUCCESS = frozenset({Outcome.OK, Outcome.NOT_MODIFIED})
 # Roles whose failures are not retried URL by URL: the source's own fetch
 # retries them (a feed on its schedule, a sitemap or listing page from its parent).
 NOT_RETRIED_ALONE = frozenset({"feed", "sitemap_child", "listing_page"})
-# Scrapy setting: analysis worker processes (0: analyse on the reactor thread).
+# Scrapy settings: analysis worker processes (0: analyse in the crawl process) and their niceness.
 WORKERS_SETTING = "ANALYSIS_WORKERS"
+NICE_SETTING = "ANALYSIS_NICE"
+# Scrapy settings: a batch of items is written when it has this many items, or is this old.
+BATCH_ITEMS_SETTING = "STORE_BATCH_ITEMS"
+BATCH_SECONDS_SETTING = "STORE_BATCH_SECONDS"
+DEFAULT_BATCH_ITEMS = 50
+DEFAULT_BATCH_SECONDS = 0.5
+# More batches than this waiting for the writer, and Scrapy is made to wait.
+MAX_BATCHES_IN_FLIGHT = 4
+# Bound on the URLs of one IN (...) question.
+_CHUNK = 500
 
 
 @dataclass
@@ -80,35 +110,59 @@ class CrawlContext:
     crawl_run_id: int
     tallies: dict[str, SourceTally] = field(default_factory=dict)
     close_reason: str = ""
+    # Deferred analysis of stored articles, this run's and any left by earlier runs.
+    analysis: PendingTally = field(default_factory=PendingTally)
 
     def tally(self, source_id: str) -> SourceTally:
         return self.tallies.setdefault(source_id, SourceTally())
 
 
-def is_known(session: Session, url: str) -> bool:
-    """No need to follow this link now: already stored, deliberately skipped as
-    irrelevant, or a failed URL that the retry schedule owns (it is retried when
-    due, with back-off, not each time a feed lists it again)."""
-    canonical = canonicalize(url)
-    article = session.scalar(
-        select(Article.id)
-        .where(or_(Article.canonical_url == canonical, Article.url == url))
-        .limit(1)
-    )
-    if article is not None:
-        return True
-    noted = session.scalar(
-        select(FetchError.id)
-        .where(
-            FetchError.url.in_([url, canonical]),
-            or_(
-                FetchError.outcome == Outcome.SKIPPED_IRRELEVANT.value,
-                FetchError.resolved_at.is_(None),
-            ),
+def _chunks(values: Sequence[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield list(values[start : start + _CHUNK])
+
+
+def known_urls(session: Session, urls: Sequence[str]) -> set[str]:
+    """Which of ``urls`` need not be followed now: already stored (by URL or canonical
+    URL), deliberately skipped as irrelevant, or failed URLs that the retry schedule
+    owns (retried when due, with back-off, not each time a feed lists them again).
+
+    Two questions for the whole list, whatever its length (up to 500 URLs a question).
+    """
+    canonical = {url: canonicalize(url) for url in urls}
+    every = sorted(set(canonical) | set(canonical.values()))
+    found: set[str] = set()
+    for chunk in _chunks(every):
+        found.update(
+            *session.execute(
+                select(Article.canonical_url, Article.url).where(
+                    or_(Article.canonical_url.in_(chunk), Article.url.in_(chunk))
+                )
+            ).all()
         )
-        .limit(1)
-    )
-    return noted is not None
+        found.update(
+            session.scalars(
+                select(FetchError.url).where(
+                    FetchError.url.in_(chunk),
+                    or_(
+                        FetchError.outcome == Outcome.SKIPPED_IRRELEVANT.value,
+                        FetchError.resolved_at.is_(None),
+                    ),
+                )
+            )
+        )
+    return {url for url in urls if url in found or canonical[url] in found}
+
+
+@dataclass(frozen=True)
+class _Done:
+    """What writing one item did; counted once its transaction is committed."""
+
+    source_id: str
+    fetch: FetchResult | None = None
+    stored: IngestResult | None = None
+    pending: bool = False
+    skipped: bool = False
 
 
 class IngestPipeline:
@@ -117,12 +171,23 @@ class IngestPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.ctx: CrawlContext | None = None
-        self.analyzer: Any = None
+        self.analyzer: Any = None  # in-process analysis (ANALYSIS_WORKERS=0)
         self.pool: AnalysisPool | None = None
-        self.waiting = 0  # articles handed to the pool and not yet stored
-        self.most_waiting = 0
+        self.only_relevant: frozenset[str] = frozenset()
+        self.batch: list[FetchResult | tuple[ArticleDraft, Analysis | None]] = []
+        self.batch_items = DEFAULT_BATCH_ITEMS
+        self.flusher: LoopingCall | None = None
+        self.writer: ThreadPoolExecutor | None = None
+        self.writing: set[Deferred[Any]] = set()
+        # Stored articles waiting to be handed to the pool, and what the pool works on.
+        self.to_analyse: list[int] = []
+        self.analysing: list[Deferred[Any]] = []
+        self.submitted: set[int] = set()
+        self.last_round = False  # failures count only in the last round of analysis
+        # (source, URL) of failures not resolved yet: only their successes need an UPDATE.
+        self.open_failures: set[tuple[str, str]] = set()
         # Feed-level successes, written when the spider closes (see module docstring).
-        self.pending: dict[str, FetchResult] = {}
+        self.feed_successes: dict[str, FetchResult] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IngestPipeline:
@@ -130,120 +195,303 @@ class IngestPipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def open_spider(self) -> Deferred[None] | None:
+    def open_spider(self) -> None:
         spider = self.crawler.spider
         ctx = getattr(spider, "ingest_context", None)
         if not isinstance(ctx, CrawlContext):
             raise RuntimeError("IngestPipeline needs the spider argument ingest_context")
-        workers = self.crawler.settings.getint(WORKERS_SETTING, default_workers())
-        if workers < 1:
+        settings = self.crawler.settings
+        self.only_relevant = frozenset(s.id for s in ctx.config.sources if s.only_relevant)
+        self.batch_items = max(1, settings.getint(BATCH_ITEMS_SETTING, DEFAULT_BATCH_ITEMS))
+        with ctx.sessions() as session:
+            self.open_failures = {
+                (source_id, url)
+                for source_id, url in session.execute(
+                    select(FetchError.source_id, FetchError.url).where(
+                        FetchError.resolved_at.is_(None)
+                    )
+                )
+            }
+        workers = settings.getint(WORKERS_SETTING, default_workers())
+        database_url = _shareable_url(ctx.sessions)
+        if workers < 1 or database_url is None:
             from nlp import Analyzer  # heavy (models): loaded once, when the crawl starts
 
             self.analyzer = Analyzer(ctx.config)
-            # Only now: a pipeline that could not open leaves the run without a close
-            # reason, and the runner reports that the crawl did not start.
-            self.ctx = ctx
+        else:
+            pool = self.pool = AnalysisPool(
+                ctx.config,
+                workers,
+                database_url=database_url,
+                nice=settings.getint(NICE_SETTING, DEFAULT_NICE),
+            )
+            # The crawl does not wait for the workers' models: they load beside it.
+            pool.start().addCallbacks(
+                lambda _: logger.info("analysis in %s worker process(es) %s", workers, pool.pids()),
+                lambda failure: logger.error(
+                    "analysis workers could not start: %s", failure.getErrorMessage()
+                ),
+            )
+            # Whatever an earlier run stored and did not analyse (it was killed) goes first.
+            with ctx.sessions() as session:
+                self._analyse_later(pending_ids(session))
+        # One writer thread: batches are written in order, and the reactor never
+        # waits for the database (SQLite's write lock may be an analysis worker's).
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="haidang-store")
+        # Only now: a pipeline that could not open leaves the run without a close
+        # reason, and the runner reports that the crawl did not start.
+        self.ctx = ctx
+        self.flusher = LoopingCall(self._flush)
+        self.flusher.start(
+            settings.getfloat(BATCH_SECONDS_SETTING, DEFAULT_BATCH_SECONDS), now=False
+        )
+
+    def close_spider(self) -> Deferred[Any] | None:
+        if self.flusher is not None and self.flusher.running:
+            self.flusher.stop()
+        if self.ctx is None:
+            self._stop()
             return None
-        pool = self.pool = AnalysisPool(ctx.config, workers)
+        self._flush()
+        # The last batches are written, then the last articles analysed, then all stops.
+        done = DeferredList(list(self.writing), consumeErrors=True)
+        done.addCallback(lambda _: self._analyse_the_rest())
+        return done.addBoth(lambda _: self._stop())
 
-        def ready(_: object) -> None:
-            self.ctx = ctx
-            logger.info("analysis in %s worker process(es) %s", workers, pool.pids())
+    def _analyse_the_rest(self) -> Deferred[Any] | None:
+        ctx = self._context()
+        if self.pool is None:
+            if self.analyzer is not None:
+                ctx.analysis.add(
+                    analyse_all_pending(ctx.sessions, self.analyzer.analyze, config=ctx.config)
+                )
+            return None
+        self._submit(final=True)
+        # Nothing left to fetch or store: analysis may have the whole machine.
+        self.pool.full_priority()
+        logger.info("waiting for the analysis of %s batch(es) of stored articles", len(self.analysing))
+        first = DeferredList(self.analysing, consumeErrors=True)
+        return first.addCallback(lambda _: self._analyse_again())
 
-        def failed(failure: Failure) -> Failure:
-            self._stop_pool()
-            return failure
+    def _analyse_again(self) -> Deferred[Any] | None:
+        """One more try for what the first round left pending (a worker failed, a lock
+        wait timed out); what fails again is counted as failed and left for the next run."""
+        ctx = self._context()
+        with ctx.sessions() as session:
+            left = [i for i in pending_ids(session) if i in self.submitted]
+        self.last_round = True
+        if not left:
+            return None
+        logger.warning("analysing %s stored article(s) again after a failure", len(left))
+        self.analysing = []
+        self.to_analyse = left
+        self._submit(final=True)
+        return DeferredList(self.analysing, consumeErrors=True)
 
-        # The crawl starts once the workers have loaded their models, as it did
-        # when the models loaded here.
-        return pool.start().addCallbacks(ready, failed)
-
-    def close_spider(self) -> None:
-        if self.pool is not None:
-            logger.info("analysis pool: at most %s articles waiting at once", self.most_waiting)
-        self._stop_pool()
-
-    def _stop_pool(self) -> None:
+    def _stop(self) -> None:
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)
+            self.writer = None
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleDraft):
+            if item.source_id not in self.only_relevant:
+                return _then(self._add(item, None), item)
             if self.pool is None:
-                self._analyse_and_store(item)
+                self._analyse_here(item)
                 return item
-            self.waiting += 1
-            self.most_waiting = max(self.most_waiting, self.waiting)
             # Scrapy waits for this Deferred; its scraper slot bounds how many
             # responses (and so drafts) are in flight at once.
             return self.pool.analyze(item).addBoth(self._analysed, item)
         if isinstance(item, FetchResult):
-            self._record_fetch(item)
+            return _then(self._add(item), item)
         return item
 
-    # -- articles -----------------------------------------------------------
+    # -- articles that need their analysis before storing ---------------------
 
-    def _analyse_and_store(self, draft: ArticleDraft) -> None:
+    def _analyse_here(self, draft: ArticleDraft) -> None:
         try:
             analysis = self.analyzer.analyze(draft)
         except Exception as exc:  # noqa: BLE001 - the dead-letter boundary: keep the URL, go on
             logger.exception("analysing %s failed", draft.url)
-            self._dead_letter(draft, exc)
+            self._add(_dead_letter(draft, exc))
             return
-        self._store_article(draft, analysis)
+        self._add(draft, analysis)
 
     def _analysed(self, outcome: Analysis | Failure, draft: ArticleDraft) -> ArticleDraft:
-        self.waiting -= 1
         if isinstance(outcome, Failure):
             exc = outcome.value or RuntimeError(outcome.getErrorMessage())
             # The worker's own traceback rides along as the exception's __cause__.
             logger.error("analysing %s failed", draft.url, exc_info=exc)
-            self._dead_letter(draft, exc)
+            self._add(_dead_letter(draft, exc))
         else:
-            self._store_article(draft, outcome)
+            self._add(draft, outcome)
         return draft
 
-    def _store_article(self, draft: ArticleDraft, analysis: Analysis) -> None:
+    # -- batches ----------------------------------------------------------------
+
+    def _add(
+        self, item: FetchResult | ArticleDraft, analysis: Analysis | None = None
+    ) -> Deferred[Any] | None:
+        """Queue an item; a full batch goes to the writer. When the writer lags behind,
+        the Deferred returned makes Scrapy wait for it."""
+        self.batch.append(item if isinstance(item, FetchResult) else (item, analysis))
+        if len(self.batch) < self.batch_items:
+            return None
+        written = self._flush()
+        return written if len(self.writing) > MAX_BATCHES_IN_FLIGHT else None
+
+    def _flush(self) -> Deferred[Any] | None:
+        """Hand the batch to the writer thread; its counts are taken back on the reactor thread."""
+        batch, self.batch = self.batch, []
+        if not batch or self.writer is None:
+            return None
+        written = as_deferred(self.writer.submit(self._write_batch, batch, clock.now()))
+        self.writing.add(written)
+
+        def settled(done: list[_Done] | Failure) -> None:
+            self.writing.discard(written)
+            if isinstance(done, Failure):
+                logger.error("writing a batch failed: %s", done.getTraceback())
+            else:
+                self._count(done)
+
+        return written.addBoth(settled)
+
+    def _write_batch(
+        self, batch: list[FetchResult | tuple[ArticleDraft, Analysis | None]], now: datetime
+    ) -> list[_Done]:
+        """In the writer thread: the batch in one transaction; should that fail, item by item."""
+        try:
+            with self._context().sessions() as session:
+                done = self._write(session, batch, now)
+                session.commit()
+            return done
+        except Exception:  # noqa: BLE001 - find the bad item: write them one by one
+            logger.warning("a batch of %s items failed; writing them one by one", len(batch), exc_info=True)
+            return [d for item in batch for d in self._write_alone(item, now)]
+
+    def _write_alone(
+        self, item: FetchResult | tuple[ArticleDraft, Analysis | None], now: datetime
+    ) -> list[_Done]:
         ctx = self._context()
-        tally = ctx.tally(draft.source_id)
-        source_cfg = ctx.config.source(draft.source_id)
-        now = clock.now()
         with ctx.sessions() as session:
             try:
-                if (
-                    source_cfg is not None
-                    and source_cfg.only_relevant
-                    and not analysis.province.relevant
-                ):
-                    self._skip_irrelevant(session, draft, now)
-                    tally.skipped += 1
-                    session.commit()
-                    return
-                result = ingest(session, draft, analysis, config=ctx.config, now=now)
+                done = self._write(session, [item], now)
                 session.commit()
+                return done
             except Exception as exc:  # noqa: BLE001 - the dead-letter boundary: keep the URL, go on
                 session.rollback()
-                logger.exception("storing %s failed", draft.url)
-                self._dead_letter(draft, exc)
-                return
-        if result.status is IngestStatus.NEW:
-            tally.new += 1
-        elif result.status is IngestStatus.UPDATED:
-            tally.updated += 1
-        else:
-            tally.unchanged += 1
+                if isinstance(item, FetchResult):
+                    logger.exception("recording %s %s failed", item.url, item.outcome.value)
+                    return []
+                logger.exception("storing %s failed", item[0].url)
+                failed = _dead_letter(item[0], exc)
+        return self._write_alone(failed, now)
 
-    def _dead_letter(self, draft: ArticleDraft, exc: BaseException) -> None:
-        self._record_fetch(
-            FetchResult(
-                source_id=draft.source_id,
-                url=draft.url,
-                outcome=Outcome.PARSE_ERROR,
-                reason=f"analysis or storage failed: {type(exc).__name__}: {exc}",
-                extra={"role": "article"},
-            )
+    def _write(
+        self,
+        session: Session,
+        batch: list[FetchResult | tuple[ArticleDraft, Analysis | None]],
+        now: datetime,
+    ) -> list[_Done]:
+        ctx = self._context()
+        # Analysed drafts are clustered at once: serialise with the analysis workers.
+        begin_writing(
+            session, serialise=any(isinstance(i, tuple) and i[1] is not None for i in batch)
         )
+        done: list[_Done] = []
+        succeeded: dict[str, set[str]] = {}
+        for item in batch:
+            if isinstance(item, FetchResult):
+                if item.outcome in SUCCESS:
+                    if (item.source_id, item.url) in self.open_failures:
+                        succeeded.setdefault(item.source_id, set()).add(item.url)
+                else:
+                    # A success earlier in the batch is resolved before a new failure is noted.
+                    self._resolve(session, succeeded, now)
+                    self._store_error(session, item, now)
+                    self.open_failures.add((item.source_id, item.url))
+                    if item.is_feed:
+                        self._source_failed(session, item, now)
+                done.append(_Done(item.source_id, fetch=item))
+                continue
+            draft, analysis = item
+            if analysis is not None and not analysis.province.relevant:
+                self._skip_irrelevant(session, draft, now)
+                done.append(_Done(draft.source_id, skipped=True))
+                continue
+            if analysis is None:
+                result = store(session, draft, None, now)
+            else:
+                result = ingest(session, draft, analysis, config=ctx.config, now=now)
+            pending = analysis is None and result.status is not IngestStatus.UNCHANGED
+            done.append(_Done(draft.source_id, stored=result, pending=pending))
+        self._resolve(session, succeeded, now)
+        return done
+
+    def _count(self, done: list[_Done]) -> None:
+        ctx = self._context()
+        stored: list[int] = []
+        for item in done:
+            tally = ctx.tally(item.source_id)
+            if item.fetch is not None:
+                result = item.fetch
+                tally.fetched += 1
+                outcome = result.outcome.value
+                tally.outcomes[outcome] = tally.outcomes.get(outcome, 0) + 1
+                if result.outcome not in SUCCESS:
+                    tally.errors += 1
+                elif result.is_feed:
+                    self.feed_successes[result.source_id] = result
+            elif item.skipped:
+                tally.skipped += 1
+            elif item.stored is not None:
+                if item.stored.status is IngestStatus.NEW:
+                    tally.new += 1
+                elif item.stored.status is IngestStatus.UPDATED:
+                    tally.updated += 1
+                else:
+                    tally.unchanged += 1
+                if item.pending:
+                    stored.append(item.stored.article_id)
+        self._analyse_later(stored)
+
+    # -- deferred analysis ----------------------------------------------------------
+
+    def _analyse_later(self, article_ids: list[int]) -> None:
+        if self.pool is None:
+            return  # analysed in this process when the spider closes
+        self.to_analyse.extend(article_ids)
+        self._submit()
+
+    def _submit(self, *, final: bool = False) -> None:
+        """Hand the pool full batches of stored articles (and, at the end, the rest)."""
+        pool = self.pool
+        if pool is None:
+            return
+        while len(self.to_analyse) >= BATCH or (final and self.to_analyse):
+            ids, self.to_analyse = self.to_analyse[:BATCH], self.to_analyse[BATCH:]
+            self.submitted.update(ids)
+            deferred = pool.analyse_stored(ids)
+            deferred.addCallbacks(self._analysis_done, self._analysis_failed, errbackArgs=(ids,))
+            self.analysing.append(deferred)
+
+    def _analysis_done(self, tally: PendingTally) -> None:
+        if not self.last_round:
+            tally.failed = 0  # tried again before the crawl ends (_analyse_again)
+        self._context().analysis.add(tally)
+
+    def _analysis_failed(self, failure: Failure, ids: list[int]) -> None:
+        logger.error("analysing stored articles %s failed: %s", ids, failure.getErrorMessage())
+        if self.last_round:
+            # The articles stay pending: the next run analyses them.
+            self._context().analysis.failed += len(ids)
+
+    # -- fetch outcomes -------------------------------------------------------
 
     def _skip_irrelevant(self, session: Session, draft: ArticleDraft, now: datetime) -> None:
         source = session.get(Source, draft.source_id)
@@ -262,37 +510,25 @@ class IngestPipeline:
             )
         )
 
-    # -- fetch outcomes -------------------------------------------------------
+    def _resolve(self, session: Session, succeeded: dict[str, set[str]], now: datetime) -> None:
+        """Mark the open failures of URLs fetched successfully as resolved (one UPDATE per source).
 
-    def _record_fetch(self, result: FetchResult) -> None:
-        ctx = self._context()
-        tally = ctx.tally(result.source_id)
-        tally.fetched += 1
-        tally.outcomes[result.outcome.value] = tally.outcomes.get(result.outcome.value, 0) + 1
-        now = clock.now()
-        if result.outcome in SUCCESS:
-            if result.is_feed:
-                self.pending[result.source_id] = result
-            with ctx.sessions() as session:
-                self._resolve(session, result.source_id, result.url, now)
-                session.commit()
-            return
-        tally.errors += 1
-        with ctx.sessions() as session:
-            self._store_error(session, result, now)
-            if result.is_feed:
-                self._source_failed(session, result, now)
-            session.commit()
-
-    def _resolve(self, session: Session, source_id: str, url: str, now: datetime) -> None:
-        for row in session.scalars(
-            select(FetchError).where(
-                FetchError.source_id == source_id,
-                FetchError.url == url,
-                FetchError.resolved_at.is_(None),
-            )
-        ):
-            row.resolved_at = now
+        Only URLs with an open failure come here (``open_failures``, loaded when the
+        spider opens and kept up to date), so most batches need no UPDATE at all.
+        """
+        for source_id, urls in succeeded.items():
+            for chunk in _chunks(sorted(urls)):
+                session.execute(
+                    update(FetchError)
+                    .where(
+                        FetchError.source_id == source_id,
+                        FetchError.url.in_(chunk),
+                        FetchError.resolved_at.is_(None),
+                    )
+                    .values(resolved_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+        succeeded.clear()
 
     def _store_error(self, session: Session, result: FetchResult, now: datetime) -> None:
         ctx = self._context()
@@ -363,12 +599,36 @@ class IngestPipeline:
         save_validators = reason == "finished"
         now = clock.now()
         with ctx.sessions() as session:
-            for result in self.pending.values():
+            for result in self.feed_successes.values():
                 self._source_succeeded(session, result, now, save_validators)
             session.commit()
-        self.pending.clear()
+        self.feed_successes.clear()
 
     def _context(self) -> CrawlContext:
         if self.ctx is None:
             raise RuntimeError("IngestPipeline used before open_spider")
         return self.ctx
+
+
+def _then(waiting: Deferred[Any] | None, item: Any) -> Any:
+    """``item``, once ``waiting`` (if any) has fired."""
+    return item if waiting is None else waiting.addBoth(lambda _: item)
+
+
+def _dead_letter(draft: ArticleDraft, exc: BaseException) -> FetchResult:
+    return FetchResult(
+        source_id=draft.source_id,
+        url=draft.url,
+        outcome=Outcome.PARSE_ERROR,
+        reason=f"analysis or storage failed: {type(exc).__name__}: {exc}",
+        extra={"role": "article"},
+    )
+
+
+def _shareable_url(sessions: sessionmaker[Session]) -> str | None:
+    """The database URL worker processes can open too (not an in-memory SQLite)."""
+    bind = sessions.kw.get("bind")
+    url = getattr(bind, "url", None)
+    if url is None or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")):
+        return None
+    return str(url.render_as_string(hide_password=False))

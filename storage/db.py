@@ -35,8 +35,32 @@ def make_engine(url: str | None = None) -> Engine:
     return engine
 
 
+# Execution option: begin the transaction as a writer (see ``begin_writing``).
+_IMMEDIATE = "haidang_begin_immediate"
+# PostgreSQL advisory lock key of ``begin_writing(..., serialise=True)`` ("HD" + 1).
+_WRITER_LOCK = 0x4844_0001
+
+
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
-    connection.exec_driver_sql("BEGIN")
+    immediate = connection.get_execution_options().get(_IMMEDIATE)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_writing(session: Session, *, serialise: bool = False) -> None:
+    """Start ``session``'s transaction as a writer; call before its first statement.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the write lock at once (waiting up to the busy
+    timeout). A plain ``BEGIN`` that reads first and writes later fails at once with
+    "database is locked" when another process committed in between, which happens
+    when the crawl stores articles while analysis workers write their results.
+    ``serialise`` also makes such transactions wait for each other on PostgreSQL
+    (an advisory lock until commit), for work that must see what the previous
+    writer did, such as story clustering (two copies analysed at once must not
+    each miss the other). On SQLite writers are serialised anyway.
+    """
+    connection = session.connection(execution_options={_IMMEDIATE: True})
+    if serialise and connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITER_LOCK})")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -51,7 +75,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # which the next crawl fetches again. FULL would sync the disk on every article.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # A writer waits this long for the write lock. The crawl's writer thread and the
+    # low-priority analysis workers take turns; on a loaded machine a niced worker can be
+    # slow to get its turn, and 10 s let a few results fail (they stay pending, but why fail).
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 

@@ -19,8 +19,10 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -117,6 +119,9 @@ class Article(Base):
     taken_down_at: Mapped[datetime | None] = mapped_column(default=None)
     # Last re-fetch by the revisit job (pipeline.revisit), whatever it found; migration 0004.
     revisited_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Stored by the crawl, not analysed yet (pipeline.pending analyses it); migration 0009.
+    # A server default only: inserts that do not name it (older code, older schemas) work.
+    analysis_pending: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
     @hybrid_property
@@ -355,6 +360,13 @@ class Correction(Base):
 
 # Search facets with a date filter count sources from this index alone (migration 0003).
 Index("ix_articles_published_source", Article.published_at, Article.source_id)
+# The articles waiting for analysis, whatever the size of the table (migration 0009).
+Index(
+    "ix_articles_analysis_pending",
+    Article.id,
+    sqlite_where=sql_text("analysis_pending = 1"),
+    postgresql_where=sql_text("analysis_pending"),
+)
 
 # The full-text index (storage/fts.py) follows every ORM insert and update of an article.
 from storage import fts as _fts  # noqa: E402

@@ -15,7 +15,7 @@ from tests.crawl_support import crawl_command, env_for, run_crawl, write_config
 from tests.fixture_site import FixtureSite, article_html, rss
 
 PLACES = ["Phan Thiết", "La Gi", "Tuy Phong", "Bắc Bình", "Hàm Tân", "Đức Linh"]
-COUNT = 12
+COUNT = 24
 
 
 def children(pid: int) -> set[int]:

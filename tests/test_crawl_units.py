@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -345,3 +346,31 @@ def test_settings_are_polite() -> None:
     assert settings["DOWNLOAD_MAXSIZE"] == crawl.max_page_bytes
     assert settings["TELNETCONSOLE_ENABLED"] is False
     assert settings["LOG_LEVEL"] == "ERROR"
+
+
+def test_extraction_worker_matches_in_process() -> None:
+    """The extraction pool's worker: JSON in, JSON out, the same draft; no text stays NoTextError."""
+    from crawlers.extract_pool import ExtractionPool, _answer, extract_json
+    from crawlers.records import FeedEntry
+
+    entry = FeedEntry(source_id="tinbien", url=BASE + "/bai/mui-ne-le-hoi.html", published=datetime(2026, 11, 24, tzinfo=UTC))
+    pages = [
+        page("bai/phan-thiet-tau-ca.html"),
+        FetchedPage(**{**page("bai/mui-ne-le-hoi.html").__dict__, "entry": entry}),
+    ]
+    for fetched in pages:
+        assert FetchedPage.from_json(fetched.to_json()) == fetched
+    pool = ExtractionPool(1)
+    try:
+        # The pool's own executor, without a reactor: spawn, initializer, JSON both ways.
+        executor = pool._executor
+        for fetched in pages:
+            answer = executor.submit(extract_json, json.dumps(fetched.to_json())).result(60)
+            assert _answer(answer) == extract(fetched)
+        empty = page("bai/khong-noi-dung.html")
+        answer = executor.submit(extract_json, json.dumps(empty.to_json())).result(60)
+        with pytest.raises(NoTextError, match="no article text"):
+            _answer(answer)
+        assert len(pool.pids()) == 1
+    finally:
+        pool.shutdown()
