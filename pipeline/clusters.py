@@ -47,17 +47,19 @@ def assign_cluster(
     *,
     window: timedelta = DEFAULT_WINDOW,
     now: datetime | None = None,
+    new: bool = False,
 ) -> StoryCluster | None:
     """Store ``article``'s fingerprint and put it in a story cluster if it has a copy.
 
     ``article`` must be flushed (have an id); ``text`` is its body text. Idempotent:
     an article already in a cluster stays there (its fingerprint is refreshed, as
     after an edit). Returns the cluster, or ``None`` when no other article tells
-    the same story.
+    the same story. ``new``: the article was inserted in this transaction, so it has
+    no stored fingerprint to replace (two queries fewer).
     """
     now = now or datetime.now(UTC)
     fp = fingerprint(text, min_shingles=MIN_SHINGLES)
-    _save_signature(session, article, fp)
+    _save_signature(session, article, fp, new=new)
     if article.cluster_id is not None:
         return session.get(StoryCluster, article.cluster_id)
     exact = _exact_match(session, article)
@@ -73,9 +75,13 @@ def assign_cluster(
     return cluster
 
 
-def _save_signature(session: Session, article: Article, fp: tuple[int, ...]) -> None:
-    session.execute(delete(ArticleLshBucket).where(ArticleLshBucket.article_id == article.id))
-    row = session.get(ArticleSignature, article.id)
+def _save_signature(
+    session: Session, article: Article, fp: tuple[int, ...], *, new: bool = False
+) -> None:
+    row = None
+    if not new:
+        session.execute(delete(ArticleLshBucket).where(ArticleLshBucket.article_id == article.id))
+        row = session.get(ArticleSignature, article.id)
     if not fp:
         if row is not None:
             session.delete(row)

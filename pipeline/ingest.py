@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -41,6 +41,9 @@ class IngestStatus(StrEnum):
 class IngestResult:
     article_id: int
     status: IngestStatus
+    # The stored row, so that the caller's next step does not load it again: a session
+    # holds clean rows only weakly, and the row would be gone when ``store`` returns.
+    article: Article | None = field(default=None, compare=False, repr=False)
 
 
 def content_hash(title: str, text: str) -> str:
@@ -115,9 +118,16 @@ def ingest(
     now = now or datetime.now(UTC)
     result = store(session, draft, analysis, now)
     if result.status is not IngestStatus.UNCHANGED:
-        article = session.get(Article, result.article_id)
+        article = result.article or session.get(Article, result.article_id)
         if article is not None:
-            _cluster_and_flag(session, article, analysis, config=config, now=now)
+            _cluster_and_flag(
+                session,
+                article,
+                analysis,
+                config=config,
+                now=now,
+                new=result.status is IngestStatus.NEW,
+            )
     return result
 
 
@@ -143,15 +153,21 @@ def apply_analysis(
 
 
 def _cluster_and_flag(
-    session: Session, article: Article, analysis: Analysis, *, config: Config | None, now: datetime
+    session: Session,
+    article: Article,
+    analysis: Analysis,
+    *,
+    config: Config | None,
+    now: datetime,
+    new: bool = False,
 ) -> None:
     # Imported here: both modules import this one's neighbours, not the other way round.
     from pipeline.clusters import assign_cluster
     from pipeline.triage import ensure_flag
 
     # The cluster first: the flag's corroboration check looks at it.
-    assign_cluster(session, article, article.text, now=now)
-    ensure_flag(session, article, analysis, now, config=config)
+    assign_cluster(session, article, article.text, now=now, new=new)
+    ensure_flag(session, article, analysis, now, config=config, new=new)
 
 
 def store(
@@ -201,7 +217,7 @@ def store(
         if existing is None:
             raise
         return _update(session, existing, draft, analysis, digest, now)
-    return IngestResult(article_id=article.id, status=IngestStatus.NEW)
+    return IngestResult(article_id=article.id, status=IngestStatus.NEW, article=article)
 
 
 def _update(
@@ -213,7 +229,7 @@ def _update(
     now: datetime,
 ) -> IngestResult:
     if article.content_hash == digest:
-        return IngestResult(article_id=article.id, status=IngestStatus.UNCHANGED)
+        return IngestResult(article_id=article.id, status=IngestStatus.UNCHANGED, article=article)
     session.add(
         ArticleVersion(
             article_id=article.id,
@@ -241,4 +257,4 @@ def _update(
         reapply_correction(session, article)
     session.flush()
     logger.info("article %s changed: stored as version %s", article.canonical_url, article.version)
-    return IngestResult(article_id=article.id, status=IngestStatus.UPDATED)
+    return IngestResult(article_id=article.id, status=IngestStatus.UPDATED, article=article)

@@ -318,13 +318,15 @@ def ensure_flag(
     *,
     config: Config | None = None,
     corroborated: bool | None = None,
+    new: bool = False,
 ) -> Flag | None:
     """Create the article's flag when its risk is flagged; never a second one.
 
     Call after ``pipeline.ingest.store`` (the article needs its id). When the article
     already has a flag (re-analysis), the flag keeps its status and history; a changed
     score is recorded as a ``reanalysed`` event. ``corroborated`` defaults to a lookup
-    of the article's story cluster (``is_corroborated``).
+    of the article's story cluster (``is_corroborated``). ``new``: the article was
+    inserted in this transaction, so it has no flag yet (no lookup).
     """
     now = now or datetime.now(UTC)
     settings = _settings(config)
@@ -333,7 +335,7 @@ def ensure_flag(
         corroborated = is_corroborated(session, article, settings)
     if corroborated is not None:
         risk = with_corroboration(risk, corroborated, settings)
-    existing = session.scalar(select(Flag).where(Flag.article_id == article.id))
+    existing = None if new else session.scalar(select(Flag).where(Flag.article_id == article.id))
     if existing is not None:
         _reanalysed(session, existing, risk, analysis, settings, now)
         return existing
