@@ -25,9 +25,15 @@ from pipeline.pending import analyse_all_pending, count_pending
 from pipeline.scrapy_ingest import CrawlContext, IngestPipeline
 from storage.models import Article, FetchError, Flag, FlagEvent, StoryCluster
 from tests.conftest import Database
-from tests.crawl_support import crawl_command, env_for, run_crawl, write_config
+from tests.crawl_support import (
+    children,
+    crawl_command,
+    env_for,
+    kill_and_reap,
+    run_crawl,
+    write_config,
+)
 from tests.fixture_site import FixtureSite, article_html, rss
-from tests.test_crawl_kill import alive, children
 
 # Flagged by the real analyser: foreign names for Vietnamese islands, sensational wording.
 RUMOUR = [
@@ -90,7 +96,9 @@ def _check_analysed(db: Database) -> None:
 def test_deferred_articles_are_analysed_before_the_crawl_returns(
     db: Database, site: FixtureSite, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path / "cfg", [{"id": "tin", "type": "rss", "url": site.url("/rss.xml")}])
+    config = write_config(
+        tmp_path / "cfg", [{"id": "tin", "type": "rss", "url": site.url("/rss.xml")}]
+    )
     summary = run_crawl(
         db.env, config, "--once", "--set", "ANALYSIS_WORKERS=1", "--set", "STORE_BATCH_ITEMS=2"
     )
@@ -109,7 +117,9 @@ def _nice(pid: int) -> int:
 def test_crawl_killed_before_analysis_leaves_pending_articles_for_the_next_run(
     db: Database, site: FixtureSite, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path / "cfg", [{"id": "tin", "type": "rss", "url": site.url("/rss.xml")}])
+    config = write_config(
+        tmp_path / "cfg", [{"id": "tin", "type": "rss", "url": site.url("/rss.xml")}]
+    )
     proc = subprocess.Popen(
         crawl_command("--once", "--set", "ANALYSIS_WORKERS=1"),
         env=env_for(db.env, config),
@@ -140,13 +150,8 @@ def test_crawl_killed_before_analysis_leaves_pending_articles_for_the_next_run(
             assert proc.poll() is None, "the crawl ended although its analysis was frozen"
             assert time.monotonic() < deadline, "the crawl did not store every article"
             time.sleep(0.1)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
         # The frozen worker dies with the crawl too.
-        deadline = time.monotonic() + 15
-        while any(alive(pid) for pid in stopped) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(alive(pid) for pid in stopped), "orphan analysis worker"
+        kill_and_reap(proc, stopped)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -173,7 +178,14 @@ def analyzer() -> Analyzer:
 
 
 def _config() -> Config:
-    source = SourceConfig(id="tin", name="Tin", type="rss", url="http://127.0.0.1/rss.xml", kind="national_press", tier=2)  # type: ignore[arg-type]
+    source = SourceConfig(
+        id="tin",
+        name="Tin",
+        type="rss",
+        url="http://127.0.0.1/rss.xml",
+        kind="national_press",
+        tier=2,
+    )  # type: ignore[arg-type]
     return load_config().model_copy(update={"sources": [source]})
 
 
@@ -210,18 +222,25 @@ def test_reanalysis_makes_no_second_flag_or_cluster(db: Database, analyzer: Anal
 def _check_db_flags(db: Database) -> None:
     with db.session() as session:
         assert session.scalar(select(func.count(Flag.id))) == 2
-        assert session.scalar(select(func.count(FlagEvent.id)).where(FlagEvent.action == "created")) == 2
+        assert (
+            session.scalar(select(func.count(FlagEvent.id)).where(FlagEvent.action == "created"))
+            == 2
+        )
         assert count_pending(session) == 0
 
 
-def test_changed_text_while_pending_is_analysed_in_its_new_version(db: Database, analyzer: Analyzer) -> None:
+def test_changed_text_while_pending_is_analysed_in_its_new_version(
+    db: Database, analyzer: Analyzer
+) -> None:
     config, now = _config(), datetime.now(UTC)
     draft = _draft("/tin/hoi-nghi.html", now)
     with db.session() as session:
         sync_sources(session, config, now)
         store(session, draft, None, now)
         session.commit()
-    later = ArticleDraft(**{**draft.__dict__, "text": "\n".join(RUMOUR), "fetched_at": now + timedelta(hours=1)})
+    later = ArticleDraft(
+        **{**draft.__dict__, "text": "\n".join(RUMOUR), "fetched_at": now + timedelta(hours=1)}
+    )
     with db.session() as session:
         assert store(session, later, None, now).status is IngestStatus.UPDATED
         session.commit()
@@ -242,7 +261,9 @@ def test_a_failing_batch_loses_none_of_its_good_items(db: Database) -> None:
     good = [_draft(path, now) for path in ("/tin/hoi-nghi.html", "/tin/tin-don.html")]
     # No title: the database refuses it (NOT NULL), and with it the whole batch at first.
     bad = ArticleDraft(**{**_draft("/tin/mua-thanh-long.html", now).__dict__, "title": None})
-    fetched = FetchResult(source_id="tin", url=good[0].url, outcome=Outcome.OK, extra={"role": "article"})
+    fetched = FetchResult(
+        source_id="tin", url=good[0].url, outcome=Outcome.OK, extra={"role": "article"}
+    )
     done = pipeline._write_batch([(good[0], None), fetched, (bad, None), (good[1], None)], now)
     with db.session() as session:
         stored = set(session.scalars(select(Article.url)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -11,32 +10,18 @@ from sqlalchemy import func, select
 
 from storage.models import Article, Source
 from tests.conftest import Database
-from tests.crawl_support import crawl_command, env_for, run_crawl, write_config
+from tests.crawl_support import (
+    children,
+    crawl_command,
+    env_for,
+    kill_and_reap,
+    run_crawl,
+    write_config,
+)
 from tests.fixture_site import FixtureSite, article_html, rss
 
 PLACES = ["Phan Thiết", "La Gi", "Tuy Phong", "Bắc Bình", "Hàm Tân", "Đức Linh"]
 COUNT = 24
-
-
-def children(pid: int) -> set[int]:
-    """Live child processes of ``pid`` (the crawl's analysis workers), from /proc."""
-    found: set[int] = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[1] == str(pid) and fields[0] != "Z":
-            found.add(int(stat.parent.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def stored(db: Database) -> list[str]:
@@ -86,13 +71,8 @@ def test_killed_crawl_rerun_loses_and_duplicates_nothing(db: Database, tmp_path:
                 time.sleep(0.1)
             workers = children(proc.pid)
             assert workers, "the crawl runs no analysis worker processes"
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
             # The analysis workers die with the crawl: no orphans left running.
-            deadline = time.monotonic() + 15
-            while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert not any(alive(pid) for pid in workers), "orphan analysis workers"
+            kill_and_reap(proc, workers)
         finally:
             if proc.poll() is None:
                 proc.kill()
