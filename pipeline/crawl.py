@@ -24,10 +24,11 @@ from config.schema import Config
 from crawlers.settings import scrapy_settings
 from crawlers.spiders import SourceJob, SourcesSpider
 from pipeline import clock
+from pipeline.crawl_state import known_urls
 from pipeline.errors import UserError
 from pipeline.ingest import sync_sources
 from pipeline.pending import PendingTally, count_pending
-from pipeline.scrapy_ingest import CrawlContext, SourceTally, known_urls
+from pipeline.scrapy_ingest import CrawlContext, SourceTally
 from storage.models import CrawlRun, Source
 from storage.sources import due_sources, retry_urls
 

@@ -30,7 +30,6 @@ itself (it becomes a dead letter).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,31 +37,26 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from config.schema import Config
-from crawlers.canonical import canonicalize
 from crawlers.records import ArticleDraft, FetchResult, Outcome
 from crawlers.workers import as_deferred
 from nlp.records import Analysis
-from pipeline import clock
+from pipeline import clock, crawl_state
 from pipeline.analysis_pool import DEFAULT_NICE, AnalysisPool, default_workers
 from pipeline.ingest import IngestResult, IngestStatus, ingest, store
 from pipeline.pending import BATCH, PendingTally, analyse_all_pending, pending_ids
 from storage.db import begin_writing
-from storage.models import Article, FetchError, Source
-from storage.sources import next_due_at, retry_at
+from storage.models import FetchError
 
 logger = logging.getLogger(__name__)
 
 SUCCESS = frozenset({Outcome.OK, Outcome.NOT_MODIFIED})
-# Roles whose failures are not retried URL by URL: the source's own fetch
-# retries them (a feed on its schedule, a sitemap or listing page from its parent).
-NOT_RETRIED_ALONE = frozenset({"feed", "sitemap_child", "listing_page"})
 # Scrapy settings: analysis worker processes (0: analyse in the crawl process) and their niceness.
 WORKERS_SETTING = "ANALYSIS_WORKERS"
 NICE_SETTING = "ANALYSIS_NICE"
@@ -73,8 +67,6 @@ DEFAULT_BATCH_ITEMS = 50
 DEFAULT_BATCH_SECONDS = 0.5
 # More batches than this waiting for the writer, and Scrapy is made to wait.
 MAX_BATCHES_IN_FLIGHT = 4
-# Bound on the URLs of one IN (...) question.
-_CHUNK = 500
 
 
 @dataclass
@@ -115,43 +107,6 @@ class CrawlContext:
 
     def tally(self, source_id: str) -> SourceTally:
         return self.tallies.setdefault(source_id, SourceTally())
-
-
-def _chunks(values: Sequence[str]) -> Iterable[list[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield list(values[start : start + _CHUNK])
-
-
-def known_urls(session: Session, urls: Sequence[str]) -> set[str]:
-    """Which of ``urls`` need not be followed now: already stored (by URL or canonical
-    URL), deliberately skipped as irrelevant, or failed URLs that the retry schedule
-    owns (retried when due, with back-off, not each time a feed lists them again).
-
-    Two questions for the whole list, whatever its length (up to 500 URLs a question).
-    """
-    canonical = {url: canonicalize(url) for url in urls}
-    every = sorted(set(canonical) | set(canonical.values()))
-    found: set[str] = set()
-    for chunk in _chunks(every):
-        found.update(
-            *session.execute(
-                select(Article.canonical_url, Article.url).where(
-                    or_(Article.canonical_url.in_(chunk), Article.url.in_(chunk))
-                )
-            ).all()
-        )
-        found.update(
-            session.scalars(
-                select(FetchError.url).where(
-                    FetchError.url.in_(chunk),
-                    or_(
-                        FetchError.outcome == Outcome.SKIPPED_IRRELEVANT.value,
-                        FetchError.resolved_at.is_(None),
-                    ),
-                )
-            )
-        )
-    return {url for url in urls if url in found or canonical[url] in found}
 
 
 @dataclass(frozen=True)
@@ -269,7 +224,9 @@ class IngestPipeline:
         self._submit(final=True)
         # Nothing left to fetch or store: analysis may have the whole machine.
         self.pool.full_priority()
-        logger.info("waiting for the analysis of %s batch(es) of stored articles", len(self.analysing))
+        logger.info(
+            "waiting for the analysis of %s batch(es) of stored articles", len(self.analysing)
+        )
         first = DeferredList(self.analysing, consumeErrors=True)
         return first.addCallback(lambda _: self._analyse_again())
 
@@ -371,7 +328,9 @@ class IngestPipeline:
                 session.commit()
             return done
         except Exception:  # noqa: BLE001 - find the bad item: write them one by one
-            logger.warning("a batch of %s items failed; writing them one by one", len(batch), exc_info=True)
+            logger.warning(
+                "a batch of %s items failed; writing them one by one", len(batch), exc_info=True
+            )
             return [d for item in batch for d in self._write_alone(item, now)]
 
     def _write_alone(
@@ -412,16 +371,18 @@ class IngestPipeline:
                         succeeded.setdefault(item.source_id, set()).add(item.url)
                 else:
                     # A success earlier in the batch is resolved before a new failure is noted.
-                    self._resolve(session, succeeded, now)
-                    self._store_error(session, item, now)
+                    crawl_state.resolve_failures(session, succeeded, now)
+                    crawl_state.store_fetch_error(
+                        session, item, crawl_run_id=ctx.crawl_run_id, config=ctx.config, now=now
+                    )
                     self.open_failures.add((item.source_id, item.url))
                     if item.is_feed:
-                        self._source_failed(session, item, now)
+                        crawl_state.source_failed(session, item, ctx.config, now)
                 done.append(_Done(item.source_id, fetch=item))
                 continue
             draft, analysis = item
             if analysis is not None and not analysis.province.relevant:
-                self._skip_irrelevant(session, draft, now)
+                crawl_state.skip_irrelevant(session, draft, ctx.crawl_run_id, now)
                 done.append(_Done(draft.source_id, skipped=True))
                 continue
             if analysis is None:
@@ -430,7 +391,7 @@ class IngestPipeline:
                 result = ingest(session, draft, analysis, config=ctx.config, now=now)
             pending = analysis is None and result.status is not IngestStatus.UNCHANGED
             done.append(_Done(draft.source_id, stored=result, pending=pending))
-        self._resolve(session, succeeded, now)
+        crawl_state.resolve_failures(session, succeeded, now)
         return done
 
     def _count(self, done: list[_Done]) -> None:
@@ -493,100 +454,6 @@ class IngestPipeline:
 
     # -- fetch outcomes -------------------------------------------------------
 
-    def _skip_irrelevant(self, session: Session, draft: ArticleDraft, now: datetime) -> None:
-        source = session.get(Source, draft.source_id)
-        if source is not None:
-            source.skipped_irrelevant += 1
-        # Remembered (resolved at once) so later runs do not fetch it again.
-        session.add(
-            FetchError(
-                crawl_run_id=self._context().crawl_run_id,
-                source_id=draft.source_id,
-                url=draft.canonical_url,
-                outcome=Outcome.SKIPPED_IRRELEVANT.value,
-                reason="not about the province; source keeps only relevant items",
-                at=now,
-                resolved_at=now,
-            )
-        )
-
-    def _resolve(self, session: Session, succeeded: dict[str, set[str]], now: datetime) -> None:
-        """Mark the open failures of URLs fetched successfully as resolved (one UPDATE per source).
-
-        Only URLs with an open failure come here (``open_failures``, loaded when the
-        spider opens and kept up to date), so most batches need no UPDATE at all.
-        """
-        for source_id, urls in succeeded.items():
-            for chunk in _chunks(sorted(urls)):
-                session.execute(
-                    update(FetchError)
-                    .where(
-                        FetchError.source_id == source_id,
-                        FetchError.url.in_(chunk),
-                        FetchError.resolved_at.is_(None),
-                    )
-                    .values(resolved_at=now)
-                    .execution_options(synchronize_session=False)
-                )
-        succeeded.clear()
-
-    def _store_error(self, session: Session, result: FetchResult, now: datetime) -> None:
-        ctx = self._context()
-        role = str(result.extra.get("role", "article"))
-        row = session.scalar(
-            select(FetchError)
-            .where(
-                FetchError.source_id == result.source_id,
-                FetchError.url == result.url,
-                FetchError.resolved_at.is_(None),
-            )
-            .order_by(FetchError.id.desc())
-            .limit(1)
-        )
-        if row is None:
-            row = FetchError(source_id=result.source_id, url=result.url, attempts=0)
-            session.add(row)
-        row.attempts = (row.attempts or 0) + 1
-        row.crawl_run_id = ctx.crawl_run_id
-        row.outcome = result.outcome.value
-        row.reason = result.reason
-        row.http_status = result.http_status
-        row.at = now
-        max_hours = ctx.config.schedule.crawl.backoff_max_hours
-        row.next_retry_at = (
-            None if role in NOT_RETRIED_ALONE else retry_at(row.attempts, now, max_hours)
-        )
-        logger.warning(
-            "%s %s: %s %s (attempt %s)",
-            result.source_id,
-            result.url,
-            result.outcome.value,
-            result.reason,
-            row.attempts,
-        )
-
-    def _source_failed(self, session: Session, result: FetchResult, now: datetime) -> None:
-        source = session.get(Source, result.source_id)
-        if source is None:
-            return
-        source.consecutive_failures = (source.consecutive_failures or 0) + 1
-        source.last_error_at = now
-        source.last_error = f"{result.outcome.value}: {result.reason}"
-        source.next_fetch_at = next_due_at(source, self._context().config)
-
-    def _source_succeeded(
-        self, session: Session, result: FetchResult, now: datetime, save_validators: bool
-    ) -> None:
-        source = session.get(Source, result.source_id)
-        if source is None:
-            return
-        source.consecutive_failures = 0
-        source.last_success_at = now
-        if save_validators and result.outcome is Outcome.OK:
-            source.etag = result.etag
-            source.last_modified = result.last_modified
-        source.next_fetch_at = next_due_at(source, self._context().config)
-
     # -- end of run -------------------------------------------------------------
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -600,7 +467,7 @@ class IngestPipeline:
         now = clock.now()
         with ctx.sessions() as session:
             for result in self.feed_successes.values():
-                self._source_succeeded(session, result, now, save_validators)
+                crawl_state.source_succeeded(session, result, ctx.config, now, save_validators)
             session.commit()
         self.feed_successes.clear()
 
@@ -629,6 +496,8 @@ def _shareable_url(sessions: sessionmaker[Session]) -> str | None:
     """The database URL worker processes can open too (not an in-memory SQLite)."""
     bind = sessions.kw.get("bind")
     url = getattr(bind, "url", None)
-    if url is None or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")):
+    if url is None or (
+        url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    ):
         return None
     return str(url.render_as_string(hide_password=False))
