@@ -6,6 +6,7 @@ a User-Agent that names the office, a size limit and a timeout, no telnet.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from config.schema import CrawlSettings
@@ -55,3 +56,25 @@ def scrapy_settings(
     }
     settings.update(overrides or {})
     return settings
+
+
+def parse_setting(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` from ``--set``: the value as JSON when it parses (numbers, booleans,
+    lists), else the text. Raises ``ValueError`` naming what was expected.
+
+    >>> parse_setting("DOWNLOAD_DELAY=0")
+    ('DOWNLOAD_DELAY', 0)
+    """
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ValueError(f"--set expects KEY=VALUE (a Scrapy setting), got {text!r}")
+    try:
+        value: Any = json.loads(raw)
+    except ValueError:
+        value = raw
+    return key.strip(), value
+
+
+def parse_settings(values: list[str]) -> dict[str, Any]:
+    """Every ``--set KEY=VALUE`` given, as overrides for :func:`scrapy_settings`."""
+    return dict(parse_setting(text) for text in values)

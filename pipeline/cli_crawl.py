@@ -8,20 +8,16 @@ from typing import Any
 
 import typer
 
+from crawlers.settings import parse_settings
 from pipeline.errors import UserError, friendly
 
 
-def _settings(values: list[str]) -> dict[str, Any]:
-    overrides: dict[str, Any] = {}
-    for text in values:
-        key, sep, raw = text.partition("=")
-        if not sep or not key.strip():
-            raise UserError(f"--set expects KEY=VALUE (a Scrapy setting), got {text!r}")
-        try:
-            overrides[key.strip()] = json.loads(raw)
-        except ValueError:
-            overrides[key.strip()] = raw
-    return overrides
+def scrapy_overrides(values: list[str]) -> dict[str, Any]:
+    """``--set`` values as Scrapy setting overrides; a malformed one is a user error."""
+    try:
+        return parse_settings(values)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
 
 
 def _when(moment: datetime | None, now: datetime) -> str:
@@ -69,7 +65,7 @@ def crawl(
     from storage.db import make_engine, session_factory
     from storage.migrate import upgrade
 
-    overrides = _settings(setting)
+    overrides = scrapy_overrides(setting)
     config = load_config()
     engine = make_engine()
     upgrade(engine)

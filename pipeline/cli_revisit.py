@@ -21,12 +21,12 @@ def revisit(
     Example: haidang revisit --limit 200
     """
     from config import load_config
-    from pipeline.cli_crawl import _settings
+    from pipeline.cli_crawl import scrapy_overrides
     from pipeline.revisit import revisit_once
     from storage.db import make_engine, session_factory
     from storage.migrate import upgrade
 
-    overrides = _settings(setting)
+    overrides = scrapy_overrides(setting)
     engine = make_engine()
     upgrade(engine)
     try:

@@ -21,7 +21,7 @@ from scrapy.crawler import CrawlerProcess
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.schema import Config
-from crawlers.settings import scrapy_settings
+from crawlers.settings import parse_setting, scrapy_settings
 from crawlers.spiders import SourceJob, SourcesSpider
 from pipeline import clock
 from pipeline.crawl_state import known_urls
@@ -234,17 +234,6 @@ def _run_scrapy(
         lookup.close()
 
 
-def _parse_setting(text: str) -> tuple[str, Any]:
-    key, sep, raw = text.partition("=")
-    if not sep:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    try:
-        value: Any = json.loads(raw)
-    except ValueError:
-        value = raw
-    return key.strip(), value
-
-
 def main(argv: list[str] | None = None) -> int:
     """``python -m pipeline.crawl [--due] [--source ID ...] [--set KEY=VALUE ...]``: JSON summary on stdout."""
     from config.loader import load_config
@@ -255,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", action="append", dest="sources", default=None)
     parser.add_argument("--due", action="store_true", help="only sources that are due")
     parser.add_argument(
-        "--set", action="append", type=_parse_setting, default=[], help="Scrapy setting"
+        "--set", action="append", type=parse_setting, default=[], help="Scrapy setting"
     )
     parser.add_argument("--trigger", default="cli")
     args = parser.parse_args(argv)

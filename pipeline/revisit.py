@@ -37,7 +37,7 @@ from config.schema import Config, CrawlSettings
 from crawlers.extract import NoTextError, extract
 from crawlers.records import ArticleDraft, FetchedPage, FetchResult, Outcome
 from crawlers.revisit_spider import RevisitSpider, RevisitTarget
-from crawlers.settings import scrapy_settings
+from crawlers.settings import parse_setting, scrapy_settings
 from nlp.records import Analysis
 from pipeline import clock
 from pipeline.ingest import IngestStatus, content_hash, ingest
@@ -274,13 +274,12 @@ def revisit_once(
 def main(argv: list[str] | None = None) -> int:
     """``python -m pipeline.revisit [--limit N] [--set KEY=VALUE ...]``: JSON summary on stdout."""
     from config.loader import load_config
-    from pipeline.crawl import _parse_setting
     from storage.db import make_engine, session_factory
 
     parser = argparse.ArgumentParser(prog="python -m pipeline.revisit", description=main.__doc__)
     parser.add_argument("--limit", type=int, default=None, help="at most this many articles")
     parser.add_argument(
-        "--set", action="append", type=_parse_setting, default=[], help="Scrapy setting"
+        "--set", action="append", type=parse_setting, default=[], help="Scrapy setting"
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
