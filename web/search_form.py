@@ -89,9 +89,7 @@ def parse_form(params: QueryParams) -> SearchForm:
     date_to = _day(params.get("den", ""), "Ngày kết thúc")
     if date_from and date_to and date_from > date_to:
         raise FormError("Ngày bắt đầu phải trước ngày kết thúc.")
-    page_text = params.get("trang", "1").strip() or "1"
-    if not page_text.isdigit() or not 1 <= int(page_text) <= MAX_PAGE:
-        raise FormError("Số trang không hợp lệ.")
+    page = page_number(params.get("trang", ""), MAX_PAGE)
     filters = SearchFilters(
         date_from=date_from,
         date_to=date_to,
@@ -108,7 +106,7 @@ def parse_form(params: QueryParams) -> SearchForm:
         query=params.get("q", "").strip(),
         filters=filters,
         sort=Sort.DATE if params.get("sap_xep") == "moi" else Sort.RELEVANCE,
-        page=int(page_text),
+        page=page,
         bucket=Bucket.WEEK if params.get("nhom") == "tuan" else Bucket.DAY,
     )
 
@@ -142,3 +140,12 @@ def query_string(pairs: Iterable[tuple[str, str]], **changes: str | None) -> str
     out = [(k, v) for k, v in pairs if k not in changes]
     out += [(k, v) for k, v in changes.items() if v is not None]
     return "?" + urlencode(out) if out else ""
+
+
+def page_number(text: str, max_page: int) -> int:
+    """A ``trang`` query value as a page number (empty: 1); ``FormError`` in Vietnamese
+    when it is not a number from 1 to ``max_page``."""
+    text = text.strip() or "1"
+    if not text.isdigit() or not 1 <= int(text) <= max_page:
+        raise FormError(f"Số trang «{text}» không hợp lệ.")
+    return int(text)

@@ -29,7 +29,7 @@ from web.auth import Principal, requires
 from web.deps import app_config, db_session
 from web.flash import flash
 from web.roles import Permission
-from web.search_form import FormError
+from web.search_form import FormError, page_number
 from web.templating import render
 from web.topics import topic_labels, topic_names
 from web.triage_messages import vietnamese
@@ -62,14 +62,6 @@ def _labels() -> dict[str, object]:
     }
 
 
-def _page_number(text: str) -> int:
-    """The ``trang`` query value as a page number; ``FormError`` (Vietnamese) when it is not one."""
-    text = text.strip() or "1"
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
-        raise FormError(f"Số trang «{text}» không hợp lệ.")
-    return int(text)
-
-
 def _queue_url(request: Request, filters: QueueFilters, page: int) -> str:
     """The queue's address for ``page`` with the same filters (empty ones left out)."""
     params = {
@@ -96,7 +88,7 @@ def triage_queue_page(
     now = request.app.state.clock()
     result, error = None, None
     try:
-        result = queue(session, filters, now, page=_page_number(trang))
+        result = queue(session, filters, now, page=page_number(trang, MAX_PAGE))
         if result.page > result.pages:
             # The queue shrank since the link was made (flags closed): show its last page.
             result = queue(session, filters, now, page=result.pages)
