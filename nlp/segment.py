@@ -41,26 +41,45 @@ class _Segmenter:
     pattern: Pattern[str]
     normalize_characters: Callable[[str], str]
     token_map: Mapping[str, str]
-    featurize: Callable[[list[list[list[str]]]], list[Any]]
+    featurize: Callable[[list[list[tuple[str]]]], list[Any]]
     tag: Callable[[Any], list[str]]
 
-    def words(self, text: str) -> list[str]:
+    def tagged(self, text: str) -> tuple[list[str], list[str]]:
+        """underthesea's tokens of ``text`` and the CRF's tag for each (``B-W`` / ``I-W``)."""
         text = self.normalize_characters(text)
         get = self.token_map.get
-        tokens = [
-            get(t, t) if len(t) <= _TOKEN_MAP_MAX_LEN else t
-            for t in (m.group(0) for m in self.pattern.finditer(text))
-        ]
+        # Every key of the token map is short: a longer token simply misses it.
+        tokens = [get(t, t) for t in [m.group() for m in self.pattern.finditer(text)]]
         if not tokens:
-            return []
-        tags = self.tag(self.featurize([[[t] for t in tokens]])[0])
-        words: list[str] = []
+            return [], []
+        # One-tuples are the featurizer's one-column rows, as ``[token]`` lists are.
+        return tokens, self.tag(self.featurize([list(zip(tokens))])[0])
+
+    def words(self, text: str) -> list[str]:
+        return _words(*self.tagged(text))
+
+    def joined(self, text: str, inner: str) -> str:
+        """The words separated by spaces, each word's syllables joined by ``inner``."""
+        tokens, tags = self.tagged(text)
+        if inner != " ":
+            tokens = [t.replace(" ", inner) if " " in t else t for t in tokens]
+        parts: list[str] = []
+        append = parts.append
         for tag, token in zip(tags, tokens, strict=True):
-            if tag == "I-W" and words:
-                words[-1] = f"{words[-1]} {token}"
-            else:
-                words.append(token)
-        return words
+            if parts:
+                append(inner if tag == "I-W" else " ")
+            append(token)
+        return "".join(parts)
+
+
+def _words(tokens: list[str], tags: list[str]) -> list[str]:
+    words: list[str] = []
+    for tag, token in zip(tags, tokens, strict=True):
+        if tag == "I-W" and words:
+            words[-1] = f"{words[-1]} {token}"
+        else:
+            words.append(token)
+    return words
 
 
 @cache
@@ -81,7 +100,7 @@ def _segmenter() -> _Segmenter | None:
         segmenter = _Segmenter(
             pattern=patterns,
             normalize_characters=normalize_characters_in_text,
-            token_map=token_map,
+            token_map={k: v for k, v in token_map.items() if len(k) <= _TOKEN_MAP_MAX_LEN},
             featurize=model.featurizer.process,
             tag=model.estimator.tag,
         )
@@ -134,6 +153,9 @@ def segment_for_model(title: str, text: str) -> str:
 
 def segment_normalized(text: str) -> str:
     """``segment_for_model`` for text already through ``model_input`` (no second normalisation)."""
-    if not text:
+    if not text.strip():
         return ""
-    return " ".join(word.replace(" ", "_") for word in word_tokenize(text))
+    segmenter = _segmenter()
+    if segmenter is None:
+        return " ".join(word.replace(" ", "_") for word in word_tokenize(text))
+    return segmenter.joined(text, "_")
