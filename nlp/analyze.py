@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from bisect import bisect_left
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from config.schema import Config
 from nlp import risk as risk_module
 from nlp import topic_model as topic_model_module
 from nlp.entities import extract_entities
+from nlp.fingerprint import MIN_SHINGLES, fingerprint_words
 from nlp.gazetteer import Gazetteer
 from nlp.lang import guess
 from nlp.lexicon import Lexicon, LexiconHits
@@ -126,12 +128,15 @@ class Analyzer:
             title, text, topics, source_tier=self._source_tier(doc), normalized=True
         )
         entities = extract_entities(joined) if self.entities and lang == "vi" else ()
+        # The text's words are the view's last ones: the title's end before ". ".
+        first = bisect_left(view.spans, len(joined) - len(text), key=_start)
         return Analysis(
             lang=lang,
             province=province,
             topics=topics,
             risk=risk,
             tokens=tokens,
+            fingerprint=fingerprint_words(view.lower[first:], min_shingles=MIN_SHINGLES),
             entities=entities,
             model_version=self.model_version,
         )
@@ -168,6 +173,10 @@ class Analyzer:
         ]
         scores.sort(key=lambda t: -t.score)
         return tuple(scores)
+
+
+def _start(span: tuple[int, int]) -> int:
+    return span[0]
 
 
 def _fit(version: str, limit: int) -> str:

@@ -7,13 +7,16 @@ from 128 numbers, and LSH bands turn "similar above a threshold" into "shares a
 band key", which a database index can answer.
 
 The fingerprint is a plain ``tuple[int, ...]`` (``Analysis.fingerprint``), so it
-crosses process boundaries as JSON and is stored as 4 bytes per value.
+crosses process boundaries as JSON and is stored as 4 bytes per value. The analyser
+computes it from the lower-cased words it has already split (``fingerprint_words``);
+``fingerprint(text)`` gives the same values from the text alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -26,12 +29,15 @@ __all__ = [
     "SHINGLE_WORDS",
     "THRESHOLD",
     "band_keys",
+    "MIN_SHINGLES",
     "fingerprint",
+    "fingerprint_words",
     "from_bytes",
     "lsh_params",
     "shingles",
     "similarity",
     "to_bytes",
+    "words_of",
 ]
 
 NUM_PERM = 128
@@ -40,6 +46,10 @@ SHINGLE_WORDS = 5
 # same story. Light edits (a changed lead, a dropped paragraph) stay well above it;
 # two different stories on the same topic share few 5-word runs and stay far below.
 THRESHOLD = 0.6
+# Below this many shingles (a one-line brief, a photo caption) near-duplicate matching
+# mostly matches boilerplate; such texts get no fingerprint and are clustered by
+# exact content hash only.
+MIN_SHINGLES = 10
 # Fixed seed: fingerprints stored yesterday must be comparable with today's.
 _SEED = 1
 _WORD = re.compile(r"\w+")
@@ -51,7 +61,15 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     >>> sorted(shingles("Ngư dân Phan Thiết ra khơi", size=5))
     ['dân phan thiết ra khơi', 'ngư dân phan thiết ra']
     """
-    words = _WORD.findall(lower_same_length(normalize(text)))
+    return _shingles(words_of(text), size)
+
+
+def words_of(text: str) -> list[str]:
+    """The words shingles are made of: ``\\w+`` runs of the normalised, lower-cased text."""
+    return _WORD.findall(lower_same_length(normalize(text)))
+
+
+def _shingles(words: Sequence[str], size: int = SHINGLE_WORDS) -> set[str]:
     if not words:
         return set()
     if len(words) < size:
@@ -66,15 +84,35 @@ def fingerprint(text: str, *, min_shingles: int = 1) -> tuple[int, ...]:
     >>> len(fingerprint("Bình Thuận đón khách du lịch quốc tế dịp cuối năm"))
     128
     """
-    grams = shingles(text)
+    return fingerprint_words(words_of(text), min_shingles=min_shingles)
+
+
+def fingerprint_words(words: Sequence[str], *, min_shingles: int = 1) -> tuple[int, ...]:
+    """``fingerprint`` of a text whose ``words_of`` are ``words``."""
+    grams = _shingles(words)
     if not grams or len(grams) < min_shingles:
         return ()
     template = _template()
     minhash = MinHash(
-        num_perm=NUM_PERM, seed=_SEED, permutations=template.permutations, scheme=template.scheme,
+        num_perm=NUM_PERM,
+        seed=_SEED,
+        permutations=template.permutations,
+        scheme=template.scheme,
+        hashfunc=int,
     )
-    minhash.update_batch([g.encode("utf-8") for g in grams])
-    return tuple(int(v) for v in minhash.hashvalues)
+    minhash.update_batch(_sha1_32(grams))
+    return tuple(minhash.hashvalues.tolist())
+
+
+def _sha1_32(grams: set[str]) -> list[int]:
+    """datasketch's default ``sha1_hash32`` of each shingle, computed in one pass.
+
+    The same values (the first 4 bytes of SHA-1, little-endian) without a Python call
+    and a ``struct.unpack`` per shingle; stored fingerprints stay comparable.
+    """
+    sha1 = hashlib.sha1
+    raw = b"".join([sha1(g.encode("utf-8")).digest()[:4] for g in grams])
+    return np.frombuffer(raw, dtype="<u4").tolist()
 
 
 @lru_cache(maxsize=1)

@@ -83,7 +83,9 @@ class Analysis:
     topics: tuple[TopicScore, ...]
     risk: Risk = field(default_factory=Risk)
     tokens: int = 0
-    fingerprint: tuple[int, ...] = ()
+    # MinHash of the text (``nlp.fingerprint``): ``()`` when too short to compare,
+    # ``None`` when not computed.
+    fingerprint: tuple[int, ...] | None = None
     entities: tuple[tuple[str, str], ...] = ()
     model_version: str = ""
 

@@ -82,7 +82,7 @@ def analysis_to_json(analysis: Analysis) -> dict[str, Any]:
             ],
         },
         "tokens": analysis.tokens,
-        "fingerprint": list(analysis.fingerprint),
+        "fingerprint": None if analysis.fingerprint is None else list(analysis.fingerprint),
         "entities": [list(e) for e in analysis.entities],
         "model_version": analysis.model_version,
     }
@@ -110,7 +110,7 @@ def analysis_from_json(data: dict[str, Any]) -> Analysis:
             signals=tuple(Signal(**s) for s in risk["signals"]),
         ),
         tokens=data["tokens"],
-        fingerprint=tuple(data["fingerprint"]),
+        fingerprint=None if data["fingerprint"] is None else tuple(data["fingerprint"]),
         entities=tuple((e[0], e[1]) for e in data["entities"]),
         model_version=data["model_version"],
     )

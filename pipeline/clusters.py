@@ -25,7 +25,15 @@ from typing import TypeVar
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from nlp.fingerprint import THRESHOLD, band_keys, fingerprint, from_bytes, similarity, to_bytes
+from nlp.fingerprint import (
+    MIN_SHINGLES,
+    THRESHOLD,
+    band_keys,
+    fingerprint,
+    from_bytes,
+    similarity,
+    to_bytes,
+)
 from storage.models import Article, ArticleLshBucket, ArticleSignature, StoryCluster
 
 logger = logging.getLogger(__name__)
@@ -35,9 +43,6 @@ _Row = TypeVar("_Row", Article, StoryCluster)
 # Only articles published within this long of each other are compared: a story
 # reprinted weeks later is news again, and the window keeps candidate sets small.
 DEFAULT_WINDOW = timedelta(days=14)
-# Below this many shingles (a one-line brief, a photo caption) near-duplicate matching
-# mostly matches boilerplate; such texts are clustered by exact content hash only.
-MIN_SHINGLES = 10
 
 
 def assign_cluster(
@@ -48,6 +53,7 @@ def assign_cluster(
     window: timedelta = DEFAULT_WINDOW,
     now: datetime | None = None,
     new: bool = False,
+    fp: tuple[int, ...] | None = None,
 ) -> StoryCluster | None:
     """Store ``article``'s fingerprint and put it in a story cluster if it has a copy.
 
@@ -55,10 +61,12 @@ def assign_cluster(
     an article already in a cluster stays there (its fingerprint is refreshed, as
     after an edit). Returns the cluster, or ``None`` when no other article tells
     the same story. ``new``: the article was inserted in this transaction, so it has
-    no stored fingerprint to replace (two queries fewer).
+    no stored fingerprint to replace (two queries fewer). ``fp``: the text's fingerprint
+    when the analysis has it (``Analysis.fingerprint``), else it is computed here.
     """
     now = now or datetime.now(UTC)
-    fp = fingerprint(text, min_shingles=MIN_SHINGLES)
+    if fp is None:
+        fp = fingerprint(text, min_shingles=MIN_SHINGLES)
     _save_signature(session, article, fp, new=new)
     if article.cluster_id is not None:
         return session.get(StoryCluster, article.cluster_id)

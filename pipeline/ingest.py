@@ -166,7 +166,7 @@ def _cluster_and_flag(
     from pipeline.triage import ensure_flag
 
     # The cluster first: the flag's corroboration check looks at it.
-    assign_cluster(session, article, article.text, now=now, new=new)
+    assign_cluster(session, article, article.text, now=now, new=new, fp=analysis.fingerprint)
     ensure_flag(session, article, analysis, now, config=config, new=new)
 
 

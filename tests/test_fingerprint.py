@@ -60,3 +60,31 @@ def test_band_keys_shared_by_copies_not_by_others() -> None:
     assert set(keys) & set(band_keys(fingerprint(EDITED[0])))
     assert not set(keys) & set(band_keys(fingerprint(UNRELATED)))
     assert band_keys(()) == []
+
+
+def test_values_are_datasketch_defaults() -> None:
+    # Fingerprints stored before the hashing was batched must stay comparable.
+    from datasketch import MinHash
+
+    reference = MinHash(num_perm=NUM_PERM, seed=1)
+    reference.update_batch([s.encode("utf-8") for s in shingles(ORIGINAL)])
+    assert fingerprint(ORIGINAL) == tuple(int(v) for v in reference.hashvalues)
+
+
+def test_the_analysis_carries_the_same_fingerprint() -> None:
+    # The analyser fingerprints the words it has already split; clustering uses that.
+    from config import load_config
+    from nlp import Analyzer
+    from nlp.fingerprint import MIN_SHINGLES
+    from nlp.records import TextItem
+
+    analyzer = Analyzer(load_config())
+    for title, text in [
+        ("Tin nhanh: ngư dân Phan Thiết", ORIGINAL),
+        ("", EDITED[0]),
+        ("Fishermen of Phan Thiet", UNRELATED),
+        ("Chỉ có tiêu đề", ""),
+        ("Tin ngắn", "Giá thanh long hôm nay tăng nhẹ"),
+    ]:
+        analysis = analyzer.analyze(TextItem(title=title, text=text))
+        assert analysis.fingerprint == fingerprint(text, min_shingles=MIN_SHINGLES), title
