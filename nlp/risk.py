@@ -25,7 +25,9 @@ import hashlib
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
@@ -84,6 +86,7 @@ class RiskRules:
         # documents have none at all (one search instead of one per fact and sentence).
         self.fact_keywords = TermMatcher([k for f in facts for k in f.keywords], folded=True)
         self._word_re = re.compile(r"[^\W\d_]+")
+        self._caps_run = _caps_run_pattern(sens.caps_min_words)
         self.facts = FactMatcher(
             facts,
             negations=self.negations,
@@ -127,7 +130,9 @@ class RiskRules:
                     hits.append(_span(sentence, start, end, term, kind="foreign_name"))
                 if self.approving.search(sentence.text):
                     for start, end, term in self.approval_required.find(sentence.text):
-                        if not preceded_by(sentence.text, start, self.negations, self.settings.negation_window):
+                        if not preceded_by(
+                            sentence.text, start, self.negations, self.settings.negation_window
+                        ):
                             hits.append(_span(sentence, start, end, term, kind="approving_use"))
         if not hits:
             return []
@@ -161,11 +166,19 @@ class RiskRules:
             if exclaim:
                 for match in self.exclamations.finditer(sentence.text):
                     hits.append(
-                        _span(sentence, match.start(), match.end(), match.group(0), kind="exclamations")
+                        _span(
+                            sentence,
+                            match.start(),
+                            match.end(),
+                            match.group(0),
+                            kind="exclamations",
+                        )
                     )
             if caps:
                 for start, end in self._caps_runs(sentence.text):
-                    hits.append(_span(sentence, start, end, sentence.text[start:end], kind="all_caps"))
+                    hits.append(
+                        _span(sentence, start, end, sentence.text[start:end], kind="all_caps")
+                    )
             if absolute and not self.attribution.search(sentence.text):
                 for start, end, term in self.absolute.find(sentence.text):
                     hits.append(_span(sentence, start, end, term, kind="unsourced_absolute"))
@@ -186,6 +199,8 @@ class RiskRules:
         A sentence's words are a stretch of its field's words, so a field without such a
         run has no sentence with one; the spans are found per sentence only when it has.
         """
+        if not self._caps_run.search(text):
+            return False  # no run of capitalised words at all, ignored or not
         need = self.settings.sensational.caps_min_words
         ignore = self.caps_ignore
         run = 0
@@ -282,6 +297,30 @@ class RiskRules:
         return _risk(signals, model_score, self.settings)
 
 
+@lru_cache(maxsize=4)
+def _caps_run_pattern(words: int) -> re.Pattern[str]:
+    """``words`` letter-only words in a row that could each be ALL-CAPS (two letters or more,
+    none lower- or title-case): a cheap test before the exact word-by-word look."""
+    word = rf"(?<![^\W\d_])[{_not_lower_letters()}]{{2,}}(?![^\W\d_])"
+    return re.compile(rf"{word}(?:[\W\d_]+{word}){{{words - 1}}}")
+
+
+def _not_lower_letters() -> str:
+    """A character-class body of the letters ``str.isupper`` does not reject (ranges)."""
+    ranges: list[list[int]] = []
+    for code in range(0x10000):
+        c = chr(code)
+        if c.isalpha() and not c.islower() and unicodedata.category(c) != "Lt":
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in ranges
+    )
+
+
 class _Sentences(Sequence[Sentence]):
     """The sentences of a title and text, split on first use: most items never need them."""
 
@@ -375,7 +414,10 @@ class RiskAssessor:
         self.models_dir = models_dir
         self.rules = RiskRules(config.risk, config.facts)
         rules_json = json.dumps(
-            [config.risk.model_dump(mode="json"), [f.model_dump(mode="json") for f in config.facts]],
+            [
+                config.risk.model_dump(mode="json"),
+                [f.model_dump(mode="json") for f in config.facts],
+            ],
             sort_keys=True,
             ensure_ascii=False,
         )
