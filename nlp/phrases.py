@@ -36,7 +36,7 @@ def _words(text: str) -> list[str]:
 class TextView:
     """One normalised text, seen as words: as written, lower-cased, and folded."""
 
-    __slots__ = ("text", "spans", "lower", "folded", "_upper_start")
+    __slots__ = ("text", "spans", "lower", "folded", "_upper_start", "_distinct")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -45,6 +45,14 @@ class TextView:
         folded = fold_keep_case(lowered)
         self.lower = [lowered[s:e] for s, e in self.spans]
         self.folded = [folded[s:e] for s, e in self.spans]
+        self._distinct: dict[bool, set[str]] = {}
+
+    def distinct(self, *, folded: bool) -> set[str]:
+        """The distinct words (folded, or lower-cased), computed once."""
+        words = self._distinct.get(folded)
+        if words is None:
+            words = self._distinct[folded] = set(self.folded if folded else self.lower)
+        return words
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -99,8 +107,11 @@ class _Table(Generic[P]):
         lengths = set(self.starts.get(key[0], ())) | {len(key)}
         self.starts[key[0]] = tuple(sorted(lengths, reverse=True))
 
-    def scan(self, words: list[str], view: TextView) -> Iterator[Hit[P]]:
+    def scan(self, view: TextView, *, folded: bool) -> Iterator[Hit[P]]:
         starts, entries = self.starts, self.entries
+        if starts.keys().isdisjoint(view.distinct(folded=folded)):
+            return  # no word of the text starts a phrase: most tables, most texts
+        words = view.folded if folded else view.lower
         n = len(words)
         for i, word in enumerate(words):
             lengths = starts.get(word)
@@ -167,8 +178,8 @@ class PhraseIndex(Generic[P]):
         self.size += 1
 
     def find(self, view: TextView, *, accent_free: bool = False) -> list[Hit[P]]:
-        hits = list(self._exact.scan(view.lower, view))
-        hits.extend(self._folded.scan(view.folded, view))
+        hits = list(self._exact.scan(view, folded=False))
+        hits.extend(self._folded.scan(view, folded=True))
         if accent_free:
-            hits.extend(self._folded_if_accent_free.scan(view.folded, view))
+            hits.extend(self._folded_if_accent_free.scan(view, folded=True))
         return hits
