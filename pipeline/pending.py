@@ -102,10 +102,11 @@ def analyse_stored(
 ) -> PendingTally:
     """Analyse these pending articles and store the results.
 
-    The analysis runs outside any transaction; each result is written in a short
-    transaction with the write lock held (``begin_writing(serialise=True)``), so
-    two processes clustering copies of one story see each other's work. An
-    article that fails stays pending (logged, counted), and the others are stored.
+    The analysis runs outside any transaction. The results are written together, in
+    one short transaction with the write lock held (``begin_writing(serialise=True)``),
+    so two processes clustering copies of one story see each other's work; should
+    that fail, each is written on its own. An article that fails stays pending
+    (logged, counted), and the others are stored.
     """
     tally = PendingTally()
     with sessions() as session:
@@ -118,34 +119,68 @@ def analyse_stored(
         )
         drafts = {a.id: (a.content_hash, draft_of(a)) for a in articles}
         session.rollback()  # hold no transaction while analysing
-    analysed: list[tuple[int, str, Analysis]] = []
+    analysed: list[_Result] = []
     for article_id, (digest, draft) in drafts.items():
         try:
-            analysed.append((article_id, digest, analyze(draft)))
+            analysed.append(_Result(article_id, digest, analyze(draft)))
         except Exception:  # noqa: BLE001 - one bad text must not stop the others; it stays pending
             logger.exception("analysing stored article %s (%s) failed", article_id, draft.url)
             tally.failed += 1
     if not analysed:
         return tally
     now = now or clock.now()
-    for article_id, digest, analysis in analysed:
-        # One short transaction per article: the write lock is held for one article's worth.
+    try:
         with sessions() as session:
-            try:
-                begin_writing(session, serialise=True)
-                article = session.get(Article, article_id)
-                if article is None or not article.analysis_pending or article.content_hash != digest:
-                    tally.skipped += 1
-                    continue
-                apply_analysis(session, article, analysis, config=config, now=now)
-                session.commit()
-            except Exception:  # noqa: BLE001 - as above: the article stays pending, the rest go on
-                session.rollback()
-                logger.exception("storing the analysis of article %s failed", article_id)
-                tally.failed += 1
-                continue
-        tally.analysed += 1
+            begin_writing(session, serialise=True)
+            stored: list[bool | None] = [_apply(session, r, config, now) for r in analysed]
+            session.commit()
+    except Exception:  # noqa: BLE001 - find the bad one: write them one by one
+        logger.warning(
+            "storing %s analyses together failed; storing them one by one",
+            len(analysed),
+            exc_info=True,
+        )
+        stored = [_apply_alone(sessions, result, config, now) for result in analysed]
+    for outcome in stored:
+        if outcome is None:
+            tally.failed += 1
+        elif outcome:
+            tally.analysed += 1
+        else:
+            tally.skipped += 1
     return tally
+
+
+@dataclass(frozen=True)
+class _Result:
+    article_id: int
+    digest: str
+    analysis: Analysis
+
+
+def _apply(session: Session, result: _Result, config: Config, now: datetime) -> bool:
+    """Store one result; ``False`` when the article is gone, analysed or changed meanwhile."""
+    article = session.get(Article, result.article_id)
+    if article is None or not article.analysis_pending or article.content_hash != result.digest:
+        return False
+    apply_analysis(session, article, result.analysis, config=config, now=now)
+    return True
+
+
+def _apply_alone(
+    sessions: sessionmaker[Session], result: _Result, config: Config, now: datetime
+) -> bool | None:
+    """``_apply`` in a transaction of its own; ``None`` when it fails (it stays pending)."""
+    with sessions() as session:
+        try:
+            begin_writing(session, serialise=True)
+            stored = _apply(session, result, config, now)
+            session.commit()
+            return stored
+        except Exception:  # noqa: BLE001 - as above: the article stays pending, the rest go on
+            session.rollback()
+            logger.exception("storing the analysis of article %s failed", result.article_id)
+            return None
 
 
 def analyse_all_pending(
@@ -168,6 +203,9 @@ def analyse_all_pending(
 
 def count_pending(session: Session) -> int:
     """How many articles wait for analysis."""
-    return session.scalar(
-        select(func.count(Article.id)).where(Article.analysis_pending == True)  # noqa: E712
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count(Article.id)).where(Article.analysis_pending == True)  # noqa: E712
+        )
+        or 0
+    )

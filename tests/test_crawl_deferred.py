@@ -11,9 +11,11 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from config import load_config
 from config.schema import Config
@@ -273,3 +275,35 @@ def test_a_failing_batch_loses_none_of_its_good_items(db: Database) -> None:
         assert dead.url == bad.url and dead.outcome == Outcome.PARSE_ERROR.value
     assert sum(1 for d in done if d.pending) == 2
     assert sum(1 for d in done if d.fetch is not None) == 2  # the success and the dead letter
+
+
+def test_one_result_that_cannot_be_stored_leaves_only_itself_pending(
+    db: Database, analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Results are written together; when one write fails, the others are still stored.
+    import pipeline.pending as pending
+
+    config, now = _config(), datetime.now(UTC)
+    with db.session() as session:
+        sync_sources(session, config, now)
+        for path in PAGES:
+            store(session, _draft(path, now), None, now)
+        session.commit()
+        bad_id = session.scalars(select(Article.id).order_by(Article.id)).first()
+    real_apply = pending.apply_analysis
+
+    def failing_apply(session: Session, article: Article, *args: Any, **kwargs: Any) -> None:
+        if article.id == bad_id:
+            raise RuntimeError("disk full")
+        real_apply(session, article, *args, **kwargs)
+
+    monkeypatch.setattr(pending, "apply_analysis", failing_apply)
+    ids = list(range(1, 10_000))
+    tally = pending.analyse_stored(db.sessions, analyzer.analyze, ids, config=config)
+    assert (tally.analysed, tally.failed) == (len(PAGES) - 1, 1)
+    with db.session() as session:
+        assert list(session.scalars(select(Article.id).where(Article.analysis_pending))) == [bad_id]
+    monkeypatch.setattr(pending, "apply_analysis", real_apply)
+    again = pending.analyse_stored(db.sessions, analyzer.analyze, [bad_id], config=config)
+    assert (again.analysed, again.failed) == (1, 0)
+    _check_db_flags(db)
