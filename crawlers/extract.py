@@ -1,6 +1,9 @@
 """One extraction path for every article page: :class:`FetchedPage` -> :class:`ArticleDraft`.
 
-trafilatura finds the title, main text, author and date. The page's own
+trafilatura finds the title, main text, author and date, first in its fast mode
+(its own algorithm only); the full mode, which also runs readability and jusText
+and keeps whichever did best, runs when the fast result looks weak: short, or
+well under the page's paragraph text. The page's own
 metadata, when present, wins over trafilatura's guesses: ``og:`` tags,
 JSON-LD ``NewsArticle`` and ``<link rel=canonical>`` are what the publisher
 says about its article. A page with no extractable text raises
@@ -27,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 # Shorter than this is a teaser, a cookie wall or an error page, not an article.
 MIN_TEXT_CHARS = 80
+# trafilatura's fast result is kept when it has at least this many characters and at
+# least this share of the page's <p> text; otherwise the full extraction decides.
+FAST_MIN_CHARS = 1500
+FAST_MIN_SHARE = 0.5
 ARTICLE_TYPES = frozenset(
     {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting"}
 )
@@ -128,6 +135,20 @@ def _parse_tree(html: str) -> Any:
         raise NoTextError(f"page could not be parsed as HTML: {exc}") from exc
 
 
+def _trafilatura(page: FetchedPage, *, fast: bool) -> dict[str, Any]:
+    doc = trafilatura.bare_extraction(
+        page.html,
+        url=page.url,
+        fast=fast,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+    )
+    if isinstance(doc, dict):
+        return doc
+    return {} if doc is None else doc.as_dict()
+
+
 def _drop_leading_title(text: str, title: str) -> str:
     """trafilatura keeps an ``<h1>`` inside the article; the title is stored on its own."""
     first, _, rest = text.partition("\n")
@@ -145,19 +166,12 @@ def extract(page: FetchedPage) -> ArticleDraft:
         raise NoTextError("empty page")
     tree = _parse_tree(page.html)
     meta = read_metadata(tree)
-    doc = trafilatura.bare_extraction(
-        page.html,
-        url=page.url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-    )
-    found: dict[str, Any] = {}
-    if isinstance(doc, dict):
-        found = doc
-    elif doc is not None:
-        found = doc.as_dict()
+    paragraphs = sum(len(p.text_content()) for p in tree.iter("p"))
+    found = _trafilatura(page, fast=True)
     text = (found.get("text") or "").strip()
+    if len(text) < FAST_MIN_CHARS or len(text) < FAST_MIN_SHARE * paragraphs:
+        found = _trafilatura(page, fast=False)
+        text = (found.get("text") or "").strip()
     if len(text) < MIN_TEXT_CHARS:
         raise NoTextError(
             f"no article text found ({len(text)} characters extracted, {MIN_TEXT_CHARS} needed)"
