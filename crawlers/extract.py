@@ -21,6 +21,7 @@ from typing import Any
 import lxml.html
 import trafilatura
 from lxml import etree
+from trafilatura.metadata import extract_metadata
 
 from crawlers.canonical import canonicalize, same_site
 from crawlers.dates import parse_date
@@ -135,18 +136,18 @@ def _parse_tree(html: str) -> Any:
         raise NoTextError(f"page could not be parsed as HTML: {exc}") from exc
 
 
-def _trafilatura(page: FetchedPage, *, fast: bool) -> dict[str, Any]:
+def _trafilatura(page: FetchedPage, *, fast: bool) -> str:
+    """trafilatura's main text of the page ("" when it finds none)."""
     doc = trafilatura.bare_extraction(
-        page.html,
-        url=page.url,
-        fast=fast,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
+        page.html, url=page.url, fast=fast, include_comments=False, include_tables=True
     )
-    if isinstance(doc, dict):
-        return doc
-    return {} if doc is None else doc.as_dict()
+    found = doc if isinstance(doc, dict) else {} if doc is None else doc.as_dict()
+    return str(found.get("text") or "").strip()
+
+
+def _guessed_metadata(page: FetchedPage) -> dict[str, Any]:
+    """trafilatura's title, date and author for a page whose own metadata lacks some."""
+    return extract_metadata(page.html, default_url=page.url).as_dict()
 
 
 def _drop_leading_title(text: str, title: str) -> str:
@@ -167,16 +168,16 @@ def extract(page: FetchedPage) -> ArticleDraft:
     tree = _parse_tree(page.html)
     meta = read_metadata(tree)
     paragraphs = sum(len(p.text_content()) for p in tree.iter("p"))
-    found = _trafilatura(page, fast=True)
-    text = (found.get("text") or "").strip()
+    text = _trafilatura(page, fast=True)
     if len(text) < FAST_MIN_CHARS or len(text) < FAST_MIN_SHARE * paragraphs:
-        found = _trafilatura(page, fast=False)
-        text = (found.get("text") or "").strip()
+        text = _trafilatura(page, fast=False)
     if len(text) < MIN_TEXT_CHARS:
         raise NoTextError(
             f"no article text found ({len(text)} characters extracted, {MIN_TEXT_CHARS} needed)"
         )
     entry = page.entry
+    # trafilatura's guesses at title, date and author, only when the page does not say.
+    found = {} if meta.title and meta.published and meta.author else _guessed_metadata(page)
     title = meta.title or _fold(found.get("title")) or (entry.title if entry else "")
     published = (
         parse_date(meta.published)
