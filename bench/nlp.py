@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print("how to run: .venv/bin/python -m bench.nlp [--docs N] [--memory-docs N] [--models DIR]")
     docs = load_docs(max(args.docs, 1))
-    analyzer = Analyzer(load_config(), models_dir=args.models)
+    # As haidang analyze builds it (nothing stored: no fingerprints).
+    analyzer = Analyzer(load_config(), models_dir=args.models, fingerprints=False)
     print(f"analyzer: {analyzer.model_version}")
     # Warm up: imports, model loading and first-call costs are not throughput.
     for doc in docs[:5]:

@@ -69,10 +69,17 @@ class Analyzer:
     """
 
     def __init__(
-        self, config: Config, models_dir: Path | None = None, entities: bool = False
+        self,
+        config: Config,
+        models_dir: Path | None = None,
+        entities: bool = False,
+        fingerprints: bool = True,
     ) -> None:
+        """``fingerprints=False``: leave ``Analysis.fingerprint`` out (``None``), for callers
+        that never store the item (``haidang analyze``, evaluation)."""
         self.config = config
         self.entities = entities
+        self.fingerprints = fingerprints
         self.gazetteer = Gazetteer(config.province)
         self.lexicon = Lexicon(config.topics)
         self.topic_ids = tuple(t.id for t in config.topics)
@@ -128,18 +135,23 @@ class Analyzer:
             title, text, topics, source_tier=self._source_tier(doc), normalized=True
         )
         entities = extract_entities(joined) if self.entities and lang == "vi" else ()
-        # The text's words are the view's last ones: the title's end before ". ".
-        first = bisect_left(view.spans, len(joined) - len(text), key=_start)
         return Analysis(
             lang=lang,
             province=province,
             topics=topics,
             risk=risk,
             tokens=tokens,
-            fingerprint=fingerprint_words(view.lower[first:], min_shingles=MIN_SHINGLES),
+            fingerprint=self._fingerprint(view, len(joined) - len(text)),
             entities=entities,
             model_version=self.model_version,
         )
+
+    def _fingerprint(self, view: TextView, text_start: int) -> tuple[int, ...] | None:
+        """MinHash of the text (not the title): the view's words from ``text_start`` on."""
+        if not self.fingerprints:
+            return None
+        first = bisect_left(view.spans, text_start, key=_start)
+        return fingerprint_words(view.lower[first:], min_shingles=MIN_SHINGLES)
 
     def _source_tier(self, doc: Document) -> int | None:
         source = getattr(doc, "source_id", None) or getattr(doc, "source", None)

@@ -95,8 +95,13 @@ def _segmenter() -> _Segmenter | None:
         from underthesea.pipeline.text_normalize.text_normalizer import token_map
         from underthesea.pipeline.word_tokenize.regex_tokenize import patterns
 
-        model = FastCRFSequenceTagger()
-        model.load(str(Path(package.__file__).parent / "models" / _CRF_MODEL))
+        # underthesea's own instance when it has loaded one, and ours becomes its: one
+        # copy of the CRF per process, whichever of the two segments first.
+        model = package.word_tokenize_model
+        if not isinstance(model, FastCRFSequenceTagger):
+            model = FastCRFSequenceTagger()
+            model.load(str(Path(package.__file__).parent / "models" / _CRF_MODEL))
+            package.word_tokenize_model = model
         segmenter = _Segmenter(
             pattern=patterns,
             normalize_characters=normalize_characters_in_text,

@@ -71,7 +71,8 @@ def _analyzer(models: Path | None) -> Analyzer:
     from config import load_config
     from nlp import Analyzer
 
-    return Analyzer(load_config(), models_dir=_models_dir(models))
+    # Nothing is stored: no near-duplicate fingerprints needed.
+    return Analyzer(load_config(), models_dir=_models_dir(models), fingerprints=False)
 
 
 def _item(record: InputRecord, source: str | None = None) -> TextItem:

@@ -97,7 +97,7 @@ def _analyzer_tagger(models: Path | None) -> tuple[str, Callable[[LabelledItem],
     from nlp import Analyzer
     from nlp.records import TextItem
 
-    analyzer = Analyzer(load_config(), models_dir=models)
+    analyzer = Analyzer(load_config(), models_dir=models, fingerprints=False)
 
     def tag(item: LabelledItem) -> Prediction:
         analysis = analyzer.analyze(TextItem(id=item.id, title=item.title, text=item.text))
