@@ -44,42 +44,22 @@ class _Segmenter:
     featurize: Callable[[list[list[tuple[str]]]], list[Any]]
     tag: Callable[[Any], list[str]]
 
-    def tagged(self, text: str) -> tuple[list[str], list[str]]:
-        """underthesea's tokens of ``text`` and the CRF's tag for each (``B-W`` / ``I-W``)."""
+    def words(self, text: str) -> list[str]:
         text = self.normalize_characters(text)
         get = self.token_map.get
         # Every key of the token map is short: a longer token simply misses it.
         tokens = [get(t, t) for t in [m.group() for m in self.pattern.finditer(text)]]
         if not tokens:
-            return [], []
+            return []
         # One-tuples are the featurizer's one-column rows, as ``[token]`` lists are.
-        return tokens, self.tag(self.featurize([list(zip(tokens))])[0])
-
-    def words(self, text: str) -> list[str]:
-        return _words(*self.tagged(text))
-
-    def joined(self, text: str, inner: str) -> str:
-        """The words separated by spaces, each word's syllables joined by ``inner``."""
-        tokens, tags = self.tagged(text)
-        if inner != " ":
-            tokens = [t.replace(" ", inner) if " " in t else t for t in tokens]
-        parts: list[str] = []
-        append = parts.append
+        tags = self.tag(self.featurize([list(zip(tokens))])[0])
+        words: list[str] = []
         for tag, token in zip(tags, tokens, strict=True):
-            if parts:
-                append(inner if tag == "I-W" else " ")
-            append(token)
-        return "".join(parts)
-
-
-def _words(tokens: list[str], tags: list[str]) -> list[str]:
-    words: list[str] = []
-    for tag, token in zip(tags, tokens, strict=True):
-        if tag == "I-W" and words:
-            words[-1] = f"{words[-1]} {token}"
-        else:
-            words.append(token)
-    return words
+            if tag == "I-W" and words:
+                words[-1] = f"{words[-1]} {token}"
+            else:
+                words.append(token)
+        return words
 
 
 @cache
@@ -158,9 +138,6 @@ def segment_for_model(title: str, text: str) -> str:
 
 def segment_normalized(text: str) -> str:
     """``segment_for_model`` for text already through ``model_input`` (no second normalisation)."""
-    if not text.strip():
+    if not text:
         return ""
-    segmenter = _segmenter()
-    if segmenter is None:
-        return " ".join(word.replace(" ", "_") for word in word_tokenize(text))
-    return segmenter.joined(text, "_")
+    return " ".join(word.replace(" ", "_") for word in word_tokenize(text))
