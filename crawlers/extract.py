@@ -145,6 +145,11 @@ def _trafilatura(page: FetchedPage, *, fast: bool) -> str:
     return str(found.get("text") or "").strip()
 
 
+def _paragraph_chars(tree: Any) -> int:
+    """How much text the page's ``<p>`` elements hold."""
+    return sum(len(p.text_content()) for p in tree.iter("p"))
+
+
 def _guessed_metadata(page: FetchedPage) -> dict[str, Any]:
     """trafilatura's title, date and author for a page whose own metadata lacks some."""
     return extract_metadata(page.html, default_url=page.url).as_dict()
@@ -167,9 +172,8 @@ def extract(page: FetchedPage) -> ArticleDraft:
         raise NoTextError("empty page")
     tree = _parse_tree(page.html)
     meta = read_metadata(tree)
-    paragraphs = sum(len(p.text_content()) for p in tree.iter("p"))
     text = _trafilatura(page, fast=True)
-    if len(text) < FAST_MIN_CHARS or len(text) < FAST_MIN_SHARE * paragraphs:
+    if len(text) < FAST_MIN_CHARS or len(text) < FAST_MIN_SHARE * _paragraph_chars(tree):
         text = _trafilatura(page, fast=False)
     if len(text) < MIN_TEXT_CHARS:
         raise NoTextError(
