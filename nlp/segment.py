@@ -7,15 +7,18 @@ Segmentation is underthesea's: its regular-expression tokenizer, its token map a
 CRF model (``ws_crf_vlsp2013``), called directly. ``underthesea.word_tokenize`` spends a
 fifth of its time in Python per token: it normalises every token's characters again
 after normalising the whole text, and finds each match's text by walking a dict of 30
-named groups. Here the text is normalised once and a match's text is its ``group(0)``;
-the CRF sees the same tokens, so the words are the same (tests/test_nlp_segment.py
-compares both on the demo corpus and the training data). When a later underthesea
+named groups. Here the text is normalised once and a match's text is its ``group(0)``.
+Its tokenizer tries a 14-way alternation at every token; here a whitespace-separated
+chunk made only of letters is one token without asking it (see ``_tokens``). The CRF
+sees the same tokens, so the words are the same (tests/test_nlp_segment.py compares
+both on the training data, tricky strings and random ones). When a later underthesea
 moves those internals, ``underthesea.word_tokenize`` itself is used.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -32,6 +35,10 @@ __all__ = ["word_tokenize", "segment_for_model", "segment_normalized", "model_in
 # underthesea's token_normalize leaves longer tokens alone.
 _TOKEN_MAP_MAX_LEN = 6
 _CRF_MODEL = "ws_crf_vlsp2013_20230727"
+_CHUNK = re.compile(r"\S+")
+# underthesea's abbreviation pattern "Th.S" has an unescaped dot: it splits "Thesis"
+# into "Thes" + "is". Letter-only chunks starting so go through its pattern.
+_ODD_PREFIX = "Th"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,7 +55,7 @@ class _Segmenter:
         text = self.normalize_characters(text)
         get = self.token_map.get
         # Every key of the token map is short: a longer token simply misses it.
-        tokens = [get(t, t) for t in [m.group() for m in self.pattern.finditer(text)]]
+        tokens = [get(t, t) for t in _tokens(self.pattern, text)]
         if not tokens:
             return []
         # One-tuples are the featurizer's one-column rows, as ``[token]`` lists are.
@@ -60,6 +67,44 @@ class _Segmenter:
             else:
                 words.append(token)
         return words
+
+
+def _tokens(pattern: Pattern[str], text: str) -> list[str]:
+    """``[m.group() for m in pattern.finditer(text)]`` for underthesea's tokenizer pattern.
+
+    Every non-space character starts a match of that pattern (its last alternatives are
+    ``\\w+`` and ``[^\\w\\s]``) and no match starts at a space, so each
+    whitespace-separated chunk starts a token. A chunk of letters only is one ``\\w+``
+    token: every earlier alternative needs a digit, a dot, a hyphen or another
+    non-letter, except "Th.S" and "Th.s" (their dot is unescaped: "Thesis" gives "Thes"
+    + "is", and "Th s" is one token across the space), hence ``_ODD_PREFIX``. Other
+    chunks are matched token by token in place, so look-arounds see the whole text and
+    a token may run on into the next chunk.
+
+    >>> _tokens(_segmenter().pattern, "Tp. Phan Thiết, 2024")
+    ['Tp.', 'Phan', 'Thiết', ',', '2024']
+    """
+    tokens: list[str] = []
+    append = tokens.append
+    match = pattern.match
+    done = 0  # where the last token ended
+    for chunk in _CHUNK.finditer(text):
+        pos, end = chunk.span()
+        if pos >= done:
+            word = chunk.group()
+            if word.isalpha() and not word.startswith(_ODD_PREFIX):
+                append(word)
+                continue
+        pos = max(pos, done)
+        while pos < end:
+            found = match(text, pos)
+            if found is None or found.end() == pos:
+                # Not underthesea's pattern as we know it: ask it for every token.
+                return [m.group() for m in pattern.finditer(text)]
+            append(found.group())
+            pos = found.end()
+        done = pos
+    return tokens
 
 
 @cache

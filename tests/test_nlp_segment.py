@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,15 @@ TRICKY = [
     "   ",
     "",
     "Ông Nguyễn Văn A. Bà Trần Thị B... 「引用」 và Ελλάδα",
+    # underthesea's "Th.S" has an unescaped dot: "Thesis" is "Thes" + "is" there too.
+    "ThS. Lê Văn C, Th.S Hoa, Thesis Thasa Th Thiết và H'Mông, N’Thôn Hạ, v.v. H&M",
+    "Xe 43H-0530, NĐ-CP, e-mail, 3x4, 4K, 1.600m-2.000m, 02-03-2014, :D và :)) <3",
+    "Tin\u00a0nóng\u2003Mũi\u2009Né\x1cPhú\u200bQuý\tLa Gi\nHàm Tân",
+    "Xem x.com/a(b) hoặc foo@gmail.com, T.Ư, Mr. Smith, ==> -> >> °C ... --",
 ]
+
+# Characters that start or end underthesea's special tokens, for random strings.
+_ALPHABET = "aThSsv.,:-_/@&'’()<>=%°3xDĐđếƯ \u00a0\n"
 
 
 def _texts() -> list[str]:
@@ -48,6 +57,16 @@ def test_same_words_as_underthesea(chunk: int) -> None:
     for text in texts:
         expected = underthesea_word_tokenize(text) if text.strip() else []
         assert segment.word_tokenize(text) == expected, text
+
+
+def test_chunked_tokens_equal_the_pattern_on_random_strings() -> None:
+    segmenter = segment._segmenter()
+    assert segmenter is not None
+    rng = random.Random(2026)
+    for _ in range(3000):
+        text = "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(1, 40)))
+        expected = [m.group() for m in segmenter.pattern.finditer(text)]
+        assert segment._tokens(segmenter.pattern, text) == expected, repr(text)
 
 
 def test_segmented_text_matches_underthesea_text_format() -> None:
