@@ -88,11 +88,12 @@ def index_rows(connection: Connection, rows: Iterable[Sequence[Any]]) -> int:
             {"id": d.article_id, "title": " ".join(d.title), "body": " ".join(d.body)}
             for d in docs
         ]
+        # FTS5 honours REPLACE on its rowid: an existing entry is removed from the index.
         connection.execute(
-            text("DELETE FROM article_fts WHERE rowid = :id"), [{"id": p["id"]} for p in params]
-        )
-        connection.execute(
-            text("INSERT INTO article_fts (rowid, title, body) VALUES (:id, :title, :body)"),
+            text(
+                "INSERT OR REPLACE INTO article_fts (rowid, title, body) "
+                "VALUES (:id, :title, :body)"
+            ),
             params,
         )
     return len(docs)
