@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from config.schema import RiskSettings, Severity
 from nlp.normalize import normalize
 from nlp.records import Risk, Signal
 from nlp.risk import RiskAssessor, RiskRules, combine, severity_for, with_corroboration
-from nlp.risk_text import parse_number, quantities, sentences
+from nlp.risk_text import TermMatcher, parse_number, quantities, sentences
 
 
 @pytest.fixture(scope="module")
@@ -258,3 +260,19 @@ def test_sentences_keep_offsets() -> None:
     for sentence in sentences(text):
         assert text[sentence.start : sentence.end] == sentence.text
     assert len(sentences(text)) == 3
+
+
+def test_term_matcher_finds_what_a_leading_word_boundary_pattern_finds() -> None:
+    # TermMatcher checks the boundary before a match itself; it must find exactly the
+    # non-overlapping matches of "(?<!\w)(?:terms)(?!\w)".
+    terms = ["ab", "a b", "ba", "b", "đa", "a_"]
+    matcher = TermMatcher(terms, folded=False)
+    alternatives = sorted(terms, key=len, reverse=True)
+    alternation = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in alternatives)
+    reference = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice("abđ _1.\u00a0") for _ in range(rng.randint(0, 25)))
+        expected = [(m.start(), m.end()) for m in reference.finditer(text)]
+        assert [(s, e) for s, e, _ in matcher.find(text)] == expected, repr(text)
+        assert matcher.search(text) == bool(expected), repr(text)
