@@ -74,7 +74,7 @@ def _shingles(words: Sequence[str], size: int = SHINGLE_WORDS) -> set[str]:
         return set()
     if len(words) < size:
         return {" ".join(words)}
-    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+    return set(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
 def fingerprint(text: str, *, min_shingles: int = 1) -> tuple[int, ...]:
