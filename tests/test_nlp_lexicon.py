@@ -180,3 +180,11 @@ def test_a_term_inside_a_longer_one_of_the_same_topic_counts_once(shipped: Lexic
     # a street called Trường Sa is not the archipelago
     assert "bien_dao" not in _tag(shipped, "Cấm xe trên đường Trường Sa để sửa cống")
     assert "bien_dao" in _tag(shipped, "Khánh thành đường ra đảo, tăng cường chủ quyền ở Trường Sa")
+    # "quảng trường Sa Đéc" is a square in Sa Đéc, not "Trường Sa"
+    assert "bien_dao" not in _tag(shipped, "Hàng nghìn người xem khinh khí cầu ở quảng trường Sa Đéc")
+    assert "bien_dao" in _tag(shipped, "Quảng trường Sa Đéc treo ảnh chiến sĩ Trường Sa")
+
+
+def test_a_college_name_is_not_external_relations(shipped: Lexicon) -> None:
+    text = "Cao đẳng Kinh tế Đối ngoại thắng 8-1 ở giải bóng đá sinh viên"
+    assert "hop_tac_quoc_te" not in _tag(shipped, text)
