@@ -13,6 +13,7 @@ import json
 import logging
 from bisect import bisect_left
 from collections.abc import Mapping
+from operator import itemgetter
 from pathlib import Path
 
 from config.schema import Config
@@ -150,7 +151,7 @@ class Analyzer:
         """MinHash of the text (not the title): the view's words from ``text_start`` on."""
         if not self.fingerprints:
             return None
-        first = bisect_left(view.spans, text_start, key=_start)
+        first = bisect_left(view.spans, text_start, key=itemgetter(0))
         return fingerprint_words(view.lower[first:], min_shingles=MIN_SHINGLES)
 
     def _source_tier(self, doc: Document) -> int | None:
@@ -185,10 +186,6 @@ class Analyzer:
         ]
         scores.sort(key=lambda t: -t.score)
         return tuple(scores)
-
-
-def _start(span: tuple[int, int]) -> int:
-    return span[0]
 
 
 def _fit(version: str, limit: int) -> str:
