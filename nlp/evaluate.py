@@ -20,8 +20,8 @@ import gzip
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,8 @@ class LabelledItem:
 class Prediction:
     topics: frozenset[str]
     province: bool | None
+    # What made each assigned topic fire (lexicon terms, "model:" features), when known.
+    evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -305,6 +307,20 @@ def evaluate_predictions(
     )
 
 
+def predict_all(
+    items: Sequence[LabelledItem],
+    tagger: Callable[[LabelledItem], Prediction],
+    progress: Callable[[int], None] | None = None,
+) -> list[Prediction]:
+    """``tagger`` over every item, in order."""
+    predictions = []
+    for n, item in enumerate(items, 1):
+        predictions.append(tagger(item))
+        if progress is not None:
+            progress(n)
+    return predictions
+
+
 def evaluate(
     items: Sequence[LabelledItem],
     tagger: Callable[[LabelledItem], Prediction],
@@ -312,12 +328,41 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Run ``tagger`` over every item and score it."""
-    predictions = []
-    for n, item in enumerate(items, 1):
-        predictions.append(tagger(item))
-        if progress is not None:
-            progress(n)
-    return evaluate_predictions(items, predictions, topics)
+    return evaluate_predictions(items, predict_all(items, tagger, progress), topics)
+
+
+def disagreements(
+    items: Sequence[LabelledItem], predictions: Sequence[Prediction]
+) -> Iterator[dict[str, Any]]:
+    """One record per item where the tagger and the labels differ, for a person to review.
+
+    Each record is itself a labelled record (``id``, ``title``, ``text``, ``topics``,
+    ``province`` as labelled), so a reviewed file can go back to ``haidang train topics``;
+    ``missed``, ``extra``, ``predicted_province`` and ``evidence`` say what the tagger did.
+    Province is compared only where the label gives it.
+
+    >>> item = LabelledItem(id="1", title="Ngư dân bám biển", text="", topics=frozenset({"bien_dao"}), province=None)
+    >>> [r["missed"] for r in disagreements([item], [Prediction(topics=frozenset(), province=False)])]
+    [['bien_dao']]
+    """
+    for item, prediction in zip(items, predictions, strict=True):
+        missed = sorted(item.topics - prediction.topics)
+        extra = sorted(prediction.topics - item.topics)
+        province_differs = item.province is not None and item.province != prediction.province
+        if not (missed or extra or province_differs):
+            continue
+        yield {
+            "id": item.id,
+            "url": item.url,
+            "title": item.title,
+            "text": item.text,
+            "topics": sorted(item.topics),
+            "province": item.province,
+            "missed": missed,
+            "extra": extra,
+            "predicted_province": prediction.province,
+            "evidence": {t: list(prediction.evidence.get(t, ())) for t in extra},
+        }
 
 
 # The baseline a reader would write in ten minutes: one case-insensitive regex per topic.

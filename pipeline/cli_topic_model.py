@@ -21,9 +21,12 @@ from nlp.evaluate import (
     LabelledItem,
     Prediction,
     Report,
+    disagreements,
     evaluate,
+    evaluate_predictions,
     join_headlines,
     keyword_baseline,
+    predict_all,
     read_labelled,
     read_training_records,
 )
@@ -102,10 +105,24 @@ def _analyzer_tagger(models: Path | None) -> tuple[str, Callable[[LabelledItem],
     def tag(item: LabelledItem) -> Prediction:
         analysis = analyzer.analyze(TextItem(id=item.id, title=item.title, text=item.text))
         return Prediction(
-            topics=frozenset(t.id for t in analysis.topics), province=analysis.province.relevant
+            topics=frozenset(t.id for t in analysis.topics),
+            province=analysis.province.relevant,
+            evidence={t.id: tuple(t.evidence) for t in analysis.topics},
         )
 
     return analyzer.model_version, tag
+
+
+def _write_errors(path: Path, items: list[LabelledItem], predictions: list[Prediction]) -> None:
+    try:
+        with path.open("w", encoding="utf-8") as out:
+            count = 0
+            for record in disagreements(items, predictions):
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                count += 1
+    except OSError as exc:
+        raise UserError(f"--errors {path}: cannot write: {exc.strerror or exc}") from None
+    typer.echo(f"{count} of {len(items)} items disagree with their labels: {path}", err=True)
 
 
 def _print(name: str, report: Report) -> None:
@@ -131,10 +148,15 @@ def eval_topics(
         "--headlines",
         help="Headlines file to join id-only labels with (default: ../shared/data/…).",
     ),
+    errors: Path | None = typer.Option(
+        None,
+        "--errors",
+        help="Write the items the tagger got wrong here (JSON lines: labels, missed, extra, evidence).",
+    ),
 ) -> None:
     """Evaluate the topic tagger (lexicon + model, as `haidang analyze` runs it) on labelled items.
 
-    Example: haidang eval topics --data nlp/data/topics_dev_labels.jsonl --baseline
+    Example: haidang eval topics --data nlp/data/topics_dev_labels.jsonl --baseline --errors misses.jsonl
     """
     try:
         items = _load_items(data, headlines or default_headlines())
@@ -144,7 +166,10 @@ def eval_topics(
         raise UserError(f"--models {models}: no such directory")
     version, tagger = _analyzer_tagger(models)
     with typer.progressbar(length=len(items), label="tagging", file=sys.stderr) as bar:
-        report = evaluate(items, tagger, progress=lambda _n: bar.update(1))
+        predictions = predict_all(items, tagger, progress=lambda _n: bar.update(1))
+    report = evaluate_predictions(items, predictions)
+    if errors is not None:
+        _write_errors(errors, items, predictions)
     baseline_report = evaluate(items, keyword_baseline) if baseline else None
     if as_json:
         payload: dict[str, object] = {"tagger": version, **report.to_dict()}

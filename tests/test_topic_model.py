@@ -318,3 +318,42 @@ def test_character_ngrams_see_only_the_opening(small_model: TopicModel) -> None:
     chars = {int(i) - char_start for i in indices if i >= char_start}
     names = {small_model._names[char_start + i] for i in chars}
     assert not any("xyz" in name for name in names)
+
+
+def test_cli_eval_writes_the_disagreements_for_review(tmp_path: Path) -> None:
+    # Deliberately mislabelled: the shipped tagger should disagree on both items.
+    dev = _write_jsonl(
+        tmp_path / "dev.jsonl",
+        [
+            {"id": "s1", "title": "Ngư dân Phú Quý bám biển Hoàng Sa", "text": "", "topics": []},
+            {"id": "g1", "title": "Giá vàng hôm nay tăng mạnh", "text": "", "topics": ["dau_tu"]},
+            {"id": "ok", "title": "Giá xăng giảm nhẹ", "text": "", "topics": []},
+        ],
+    )
+    errors = tmp_path / "errors.jsonl"
+    result = CliRunner().invoke(
+        app, ["eval", "topics", "--data", str(dev), "--errors", str(errors), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
+    by_id = {r["id"]: r for r in rows}
+    assert set(by_id) == {"s1", "g1"}
+    assert by_id["s1"]["extra"] == ["bien_dao"] and by_id["s1"]["topics"] == []
+    assert any("hoàng sa" in e.lower() for e in by_id["s1"]["evidence"]["bien_dao"])
+    assert by_id["g1"]["missed"] == ["dau_tu"] and by_id["g1"]["extra"] == []
+    # The review file is itself labelled data: it goes back to eval/train as it is.
+    from nlp.evaluate import read_labelled
+
+    assert [i.id for i in read_labelled(errors)] == [r["id"] for r in rows]
+
+
+def test_cli_eval_errors_to_an_unwritable_path_is_one_clear_line(tmp_path: Path) -> None:
+    dev = _write_jsonl(
+        tmp_path / "dev.jsonl", [{"id": "1", "title": "Giá vàng tăng", "text": "", "topics": []}]
+    )
+    target = tmp_path / "missing-dir" / "errors.jsonl"
+    result = CliRunner().invoke(
+        app, ["eval", "topics", "--data", str(dev), "--errors", str(target)]
+    )
+    assert result.exit_code == 2
+    assert "--errors" in result.output and "Traceback" not in result.output
