@@ -331,6 +331,30 @@ def evaluate(
     return evaluate_predictions(items, predict_all(items, tagger, progress), topics)
 
 
+def label_agreement(
+    reference: Sequence[LabelledItem],
+    other: Sequence[LabelledItem],
+    topics: Sequence[str] = TOPIC_IDS,
+) -> Report:
+    """How far a second reading of the same items agrees with the first (matched by id).
+
+    The first reading is scored as the truth, so the micro-F1 is the ceiling a tagger can be
+    expected to reach against it. Raises ``LabelledDataError`` when the ids differ.
+    """
+    by_id = {item.id: item for item in other}
+    missing = [item.id for item in reference if item.id not in by_id]
+    if missing or len(by_id) != len(reference):
+        raise LabelledDataError(
+            f"the two readings label different items ({len(missing)} of {len(reference)} "
+            f"missing from the second, e.g. {missing[:3]})"
+        )
+    predictions = [
+        Prediction(topics=by_id[item.id].topics, province=by_id[item.id].province)
+        for item in reference
+    ]
+    return evaluate_predictions(reference, predictions, topics)
+
+
 def disagreements(
     items: Sequence[LabelledItem], predictions: Sequence[Prediction]
 ) -> Iterator[dict[str, Any]]:
