@@ -42,8 +42,10 @@ class LexiconHits:
     terms: tuple[str, ...] = ()
     negatives: tuple[str, ...] = ()
     subtags: tuple[str, ...] = ()
-    # The strong terms that fired in the headline (``Lexicon.tag`` with ``title_end``).
+    # The strong and the weak terms that fired in the headline (``Lexicon.tag`` with
+    # ``title_end``).
     strong_in_title: tuple[str, ...] = ()
+    terms_in_title: tuple[str, ...] = ()
 
     @property
     def vetoed(self) -> bool:
@@ -100,15 +102,15 @@ class Lexicon:
     ) -> dict[str, LexiconHits]:
         """Hits per topic (only topics where something fired).
 
-        ``title_end``: where the headline ends in ``view.text``; strong terms found before
-        it are also listed in ``strong_in_title``.
+        ``title_end``: where the headline ends in ``view.text``; strong and weak terms found
+        before it are also listed in ``strong_in_title`` and ``terms_in_title``.
 
         Example: "Tàu cá của ngư dân bị xua đuổi ở Hoàng Sa" gives ``bien_dao`` with
         strong ``Hoàng Sa`` and term ``ngư dân``.
         """
         langs = ("vi",) if lang == "vi" else ("en",) if lang == "en" else ("vi", "en")
         found: dict[str, dict[Role, dict[str, None]]] = {}
-        in_title: dict[str, dict[str, None]] = {}
+        in_title: dict[tuple[str, Role], dict[str, None]] = {}
         for code in langs:
             hits = self._index[code].find(view, accent_free=accent_free)
             # Longest first at each position, so a term inside a longer one of the same topic
@@ -124,8 +126,8 @@ class Lexicon:
                     covered[topic] = hit.end
                 roles = found.setdefault(topic, {})
                 roles.setdefault(role, {})[subtag if role is Role.SUBTAG else hit.term] = None
-                if role is Role.STRONG and hit.start < title_end:
-                    in_title.setdefault(topic, {})[hit.term] = None
+                if role in (Role.STRONG, Role.TERM) and hit.start < title_end:
+                    in_title.setdefault((topic, role), {})[hit.term] = None
         return {
             topic: LexiconHits(
                 topic=topic,
@@ -133,7 +135,8 @@ class Lexicon:
                 terms=tuple(roles.get(Role.TERM, ())),
                 negatives=tuple(roles.get(Role.NEGATIVE, ())),
                 subtags=tuple(roles.get(Role.SUBTAG, ())),
-                strong_in_title=tuple(in_title.get(topic, ())),
+                strong_in_title=tuple(in_title.get((topic, Role.STRONG), ())),
+                terms_in_title=tuple(in_title.get((topic, Role.TERM), ())),
             )
             for topic, roles in found.items()
         }

@@ -116,8 +116,16 @@ def test_segments_once_and_feeds_the_model_its_exact_input(
             {"bien_dao": 0.2},
             {"bien_dao": ("Hoàng Sa", "tàu cá", "model:bien_dao_feature")},
         ),
-        # weak terms are evidence; they do not lower the model's bar
+        # weak terms in the body are evidence; they do not lower the model's bar
         ("", "Ngư dân đưa tàu cá ra khơi.", {"bien_dao": 0.3}, {}),
+        # ... a weak term in the headline lowers it to TITLE_TERM_SUPPORT, not to nothing
+        (
+            "Ngư dân ra khơi đầu năm",
+            "Một bài viết.",
+            {"bien_dao": 0.3},
+            {"bien_dao": ("ngư dân", "model:bien_dao_feature")},
+        ),
+        ("Ngư dân ra khơi đầu năm", "Một bài viết.", {"bien_dao": 0.2}, {}),
         (
             "",
             "Ngư dân đưa tàu cá ra khơi.",

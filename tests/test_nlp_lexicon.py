@@ -51,8 +51,16 @@ def test_strong_terms_in_the_headline_are_marked(tiny: Lexicon) -> None:
     hits = tiny.tag(TextView(joined), lang="vi", title_end=len(title))
     assert hits["bien"].strong_in_title == ("Hoàng Sa",)
     assert hits["border"].strong == ("cột mốc",) and hits["border"].strong_in_title == ()
+    assert hits["bien"].terms_in_title == hits["border"].terms_in_title == ()
     # Without ``title_end`` nothing counts as headline.
     assert tiny.tag(TextView(joined), lang="vi")["bien"].strong_in_title == ()
+
+
+def test_weak_terms_in_the_headline_are_marked(tiny: Lexicon) -> None:
+    title, text = "Ngư dân ra khơi", "Tàu cá rời cảng."
+    hits = tiny.tag(TextView(f"{title}. {text}"), lang="vi", title_end=len(title))
+    assert hits["bien"].terms == ("ngư dân", "tàu cá")
+    assert hits["bien"].terms_in_title == ("ngư dân",) and hits["bien"].strong_in_title == ()
 
 
 def test_one_weak_term_is_not_enough_two_are(tiny: Lexicon) -> None:
