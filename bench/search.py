@@ -1,18 +1,29 @@
 """Search benchmark: a synthetic corpus shaped like the real data, then latency figures.
 
-Builds N articles (default 1,000,000) in a temporary SQLite database by sampling
-and recombining the real data in ``../shared/data`` (titles, sentences, so the
-vocabulary; lengths; dates; sources; topics and province relevance from keyword
-rules over the sampled text). Nothing is copied into the repository; the
-database is deleted afterwards unless ``--keep``.
+Builds N articles (default 1,000,000) in a temporary SQLite database, or a scratch
+PostgreSQL database, by sampling and recombining the real data in ``../shared/data``
+(titles, sentences, so the vocabulary; lengths; dates; sources; topics and province
+relevance from keyword rules over the sampled text). Nothing is copied into the
+repository; the database is deleted afterwards unless ``--keep``.
 
 Measures search latency (p50/p95) for 1-word, 2-word, phrase and date-filtered
-2-word queries, each against a bare FTS5 ``MATCH`` on the same database in the
-same run; facet and time-series latency over the whole corpus; database size per
-article; and the bulk-load rate.
+2-word queries, each against the bare index query on the same database in the same
+run (SQLite: an FTS5 ``MATCH ... ORDER BY rank``; PostgreSQL: the GIN ``tsv @@ q``
+ordered by ``ts_rank``); facet and time-series latency over the whole corpus;
+database size per article; and the bulk-load rate.
 
     .venv/bin/python bench/search.py --n 100000
     .venv/bin/python bench/search.py            # 1,000,000 articles (disk: several GB)
+
+PostgreSQL: ``--url`` names a server and a database to connect to for ``CREATE
+DATABASE`` (normally ``postgres``); the bench creates ``haidang_bench`` there,
+migrates, loads, ``VACUUM ANALYZE``s (autovacuum's work on a production database) and
+measures it, then drops it, also when the run fails. It refuses to start if that database
+exists, except with ``--keep``, which re-uses it (as ``--dir`` with ``--keep`` does
+for SQLite) and keeps it afterwards.
+
+    .venv/bin/python bench/search.py --url postgresql://postgres@127.0.0.1:5432/postgres --n 100000
+    psql -h 127.0.0.1 -U postgres -c 'DROP DATABASE haidang_bench'   # after a --keep run
 """
 
 from __future__ import annotations
@@ -28,13 +39,14 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, create_engine, insert, make_url, text
 from sqlalchemy.orm import Session
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,9 +66,11 @@ from storage.search import (  # noqa: E402
     time_series,
 )
 from storage.search.engine import matching_ids  # noqa: E402
+from storage.search.query import Node, parse, to_fts5, to_tsquery  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 BATCH = 5000
+PG_DATABASE = "haidang_bench"
 
 # Rules that give the synthetic items topics and province relevance from their sampled
 # text, so their frequencies follow the real data's content.
@@ -235,11 +249,51 @@ def query_sets(pools: Pools, k: int, seed: int = 2) -> dict[str, list[str]]:
     }
 
 
-def bare_fts(session: Session, fts_query: str) -> None:
-    session.execute(
-        text("SELECT rowid FROM article_fts WHERE article_fts MATCH :q ORDER BY rank LIMIT 20"),
-        {"q": fts_query},
-    ).all()
+@dataclass(frozen=True)
+class Bare:
+    """One engine's bare index queries (all take the compiled query as ``:q``) and upkeep."""
+
+    compile: Callable[[Node], str]
+    page: str  # 20 ids, best first
+    count: str  # all matches
+    size: str  # database bytes
+    settle: Callable[[Engine], None]  # after loading: statistics, and nothing left pending
+
+
+def _settle_sqlite(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.exec_driver_sql("ANALYZE")
+
+
+def _settle_pg(engine: Engine) -> None:
+    # VACUUM as well as ANALYZE: it empties the GIN pending list and sets the visibility
+    # map (index-only scans), as autovacuum would have done on a production database.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+
+
+BARE = {
+    "sqlite": Bare(
+        to_fts5,
+        "SELECT rowid FROM article_fts WHERE article_fts MATCH :q ORDER BY rank LIMIT 20",
+        "SELECT count(*) FROM article_fts WHERE article_fts MATCH :q",
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+        _settle_sqlite,
+    ),
+    "postgresql": Bare(
+        to_tsquery,
+        "SELECT article_id FROM article_search WHERE tsv @@ CAST(:q AS tsquery) "
+        "ORDER BY ts_rank(tsv, CAST(:q AS tsquery)) DESC LIMIT 20",
+        "SELECT count(*) FROM article_search WHERE tsv @@ CAST(:q AS tsquery)",
+        "SELECT pg_database_size(current_database())",
+        _settle_pg,
+    ),
+}
+
+
+def bare_query(session: Session, sql: str, q: str) -> None:
+    session.execute(text(sql), {"q": q}).all()
 
 
 def page_ids(session: Session, request: SearchRequest) -> None:
@@ -247,32 +301,72 @@ def page_ids(session: Session, request: SearchRequest) -> None:
     session.execute(matching_ids(session, request)).all()
 
 
-def run(
-    n: int, queries: int, long_share: float | None, keep: bool, workdir: Path
-) -> dict[str, Any]:
-    from storage.search.query import parse, to_fts5
+@contextmanager
+def sqlite_database(workdir: Path | None, keep: bool) -> Iterator[tuple[str, bool]]:
+    """(URL, whether it exists already) of ``bench.db`` in ``workdir``, deleted afterwards
+    unless ``keep``; without ``workdir``, in a temporary folder (deleted in any case)."""
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="haidang-bench-") as tmp:
+            yield f"sqlite:///{Path(tmp) / 'bench.db'}", False
+        return
+    workdir.mkdir(parents=True, exist_ok=True)
+    db_path = workdir / "bench.db"
+    yield f"sqlite:///{db_path}", db_path.exists()
+    if not keep:
+        for p in workdir.glob("bench.db*"):
+            p.unlink()
 
+
+@contextmanager
+def pg_database(server_url: str, keep: bool) -> Iterator[tuple[str, bool]]:
+    """(URL, whether it exists already) of the scratch database ``PG_DATABASE``, created
+    through ``server_url``; dropped afterwards (even on failure) unless ``keep``."""
+    admin_url = make_url(server_url).set(drivername="postgresql+psycopg")
+    if admin_url.database == PG_DATABASE:
+        sys.exit(f"bench/search.py: --url must name another database than {PG_DATABASE} "
+                 "(e.g. postgres): the bench creates and drops that one itself")  # fmt: skip
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DATABASE}
+            ).first() is not None  # fmt: skip
+            if exists and not keep:
+                sys.exit(f"bench/search.py: database {PG_DATABASE} already exists on "
+                         f"{admin_url.host}; re-use it with --keep, or drop it first")  # fmt: skip
+            if not exists:
+                conn.exec_driver_sql(f"CREATE DATABASE {PG_DATABASE}")
+        try:
+            yield admin_url.set(database=PG_DATABASE).render_as_string(hide_password=False), exists
+        finally:
+            if not keep:
+                with admin.connect() as conn:
+                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+    finally:
+        admin.dispose()
+
+
+def run(url: str, reuse: bool, n: int, queries: int, long_share: float | None) -> dict[str, Any]:
     print(f"reading {DATA} ...", file=sys.stderr)
     pools = load_pools()
-    db_path = workdir / "bench.db"
-    reuse = db_path.exists()
-    engine = make_engine(f"sqlite:///{db_path}")
+    engine = make_engine(url)
+    where = engine.url.database
+    bare = BARE[engine.dialect.name]
     if long_share is None:  # as in the real data
         long_share = len(pools.long_lengths) / (len(pools.long_lengths) + len(pools.short_lengths))
     if reuse:
         # A database kept by an earlier --keep run: measure it again without reloading.
         with engine.connect() as conn:
             n = conn.execute(text("SELECT count(*) FROM articles")).scalar_one()
-        print(f"re-using {db_path} ({n:,} articles)", file=sys.stderr)
+        print(f"re-using {where} ({n:,} articles)", file=sys.stderr)
         rate = float("nan")
     else:
         upgrade(engine)
-        print(f"loading {n:,} articles into {db_path} ...", file=sys.stderr)
+        print(f"loading {n:,} articles into {where} ...", file=sys.stderr)
         rate = bulk_load(engine, pools, n, long_share)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.exec_driver_sql("ANALYZE")
-    size = db_path.stat().st_size
+    bare.settle(engine)
+    with engine.connect() as conn:
+        size = conn.execute(text(bare.size)).scalar_one()
     results: dict[str, Any] = {
         "articles": n,
         "long_share": round(long_share, 3),
@@ -295,20 +389,18 @@ def run(
         for q in sets["1-word"][:5]:  # warm the page cache
             search(session, SearchRequest(query=q), with_total=False)
         for label, qs, filters in cases:
-            ours_sql, ours_full, bare, counts = [], [], [], []
+            ours_sql, ours_full, base, counts = [], [], [], []
             for q in qs:
                 node = parse(q)
                 assert node is not None
-                fq = to_fts5(node)
+                fq = bare.compile(node)
                 req = SearchRequest(query=q, filters=filters, sort=Sort.RELEVANCE, limit=20)
-                bare += _timed(partial(bare_fts, session, fq))
+                base += _timed(partial(bare_query, session, bare.page, fq))
                 ours_sql += _timed(partial(page_ids, session, req))
                 ours_full += _timed(partial(search, session, req, with_total=False))
-                counts.append(session.execute(
-                    text("SELECT count(*) FROM article_fts WHERE article_fts MATCH :q"), {"q": fq}
-                ).scalar_one())  # fmt: skip
+                counts.append(session.execute(text(bare.count), {"q": fq}).scalar_one())
             row = {
-                "bare_p50": _pct(bare, 0.5), "bare_p95": _pct(bare, 0.95),
+                "bare_p50": _pct(base, 0.5), "bare_p95": _pct(base, 0.95),
                 "sql_p50": _pct(ours_sql, 0.5), "sql_p95": _pct(ours_sql, 0.95),
                 "search_p50": _pct(ours_full, 0.5), "search_p95": _pct(ours_full, 0.95),
                 "median_matches": statistics.median(counts),
@@ -341,9 +433,6 @@ def run(
             ),
         }
     engine.dispose()
-    if not keep:
-        for p in workdir.glob("bench.db*"):
-            p.unlink()
     return results
 
 
@@ -358,21 +447,27 @@ def main() -> None:
         help="where the database goes; with --keep, a later run with the same --dir re-uses it",
     )  # fmt: skip
     parser.add_argument(
+        "--url", default=None,
+        help=f"PostgreSQL instead of SQLite: postgresql://user@host:port/postgres, where the "
+        f"bench creates (and drops) the database {PG_DATABASE}; with --keep, re-uses it",
+    )  # fmt: skip
+    parser.add_argument(
         "--long-share", type=float, default=None,
         help="share of full-text-length articles (default: as in the data, about 3%%)",
     )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
+    if args.url is not None and not args.url.startswith("postgresql"):
+        parser.error("--url takes a PostgreSQL URL (postgresql://...); SQLite uses --dir")
+    if args.url is not None and args.dir is not None:
+        parser.error("--dir is for SQLite; with --url the database is on the server")
     if not DATA.is_dir():
         sys.exit(
             f"bench/search.py: the shared data folder {DATA} is absent; nothing to sample from"
         )
-    if args.dir is not None:
-        args.dir.mkdir(parents=True, exist_ok=True)
-        results = run(args.n, args.queries, args.long_share, args.keep, args.dir)
-    else:
-        with tempfile.TemporaryDirectory(prefix="haidang-bench-") as tmp:
-            results = run(args.n, args.queries, args.long_share, args.keep, Path(tmp))
+    scratch = pg_database(args.url, args.keep) if args.url else sqlite_database(args.dir, args.keep)
+    with scratch as (url, reuse):
+        results = run(url, reuse, args.n, args.queries, args.long_share)
     print(json.dumps(results, ensure_ascii=False, indent=2))
 
 
