@@ -117,12 +117,18 @@ def reindex_all(connection: Connection, batch: int = 2000) -> int:
 
 
 SEARCH_TABLES = ("article_fts", "article_search", "article_day_counts")
+# Indexes one engine has and the models cannot describe for both (migration 0010).
+HAND_MADE_INDEXES = ("ix_articles_published_desc",)
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """Alembic ``include_name`` hook: the index tables are not in the ORM metadata, and
-    autogenerate must not propose dropping them (nor FTS5's shadow tables)."""
-    return not (type_ == "table" and name is not None and name.startswith(SEARCH_TABLES))
+    """Alembic ``include_name`` hook: the index tables and hand-made indexes are not in the
+    ORM metadata, and autogenerate must not propose dropping them (nor FTS5's shadow tables)."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(SEARCH_TABLES)
+    return not (type_ == "index" and name in HAND_MADE_INDEXES)
 
 
 def _after_insert(_mapper: Any, connection: Connection, target: Any) -> None:
