@@ -52,7 +52,7 @@ from sqlalchemy.orm import Session
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from storage.db import make_engine  # noqa: E402
+from storage.db import make_engine, with_driver  # noqa: E402
 from storage.fts import index_rows  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Article, ArticleTopic, Source  # noqa: E402
@@ -321,7 +321,7 @@ def sqlite_database(workdir: Path | None, keep: bool) -> Iterator[tuple[str, boo
 def pg_database(server_url: str, keep: bool) -> Iterator[tuple[str, bool]]:
     """(URL, whether it exists already) of the scratch database ``PG_DATABASE``, created
     through ``server_url``; dropped afterwards (even on failure) unless ``keep``."""
-    admin_url = make_url(server_url).set(drivername="postgresql+psycopg")
+    admin_url = make_url(with_driver(server_url))
     if admin_url.database == PG_DATABASE:
         sys.exit(f"bench/search.py: --url must name another database than {PG_DATABASE} "
                  "(e.g. postgres): the bench creates and drops that one itself")  # fmt: skip

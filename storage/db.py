@@ -13,19 +13,22 @@ from sqlalchemy.orm import Session, sessionmaker
 DEFAULT_SQLITE_PATH = Path("data") / "haidang.db"
 
 
+def with_driver(url: str) -> str:
+    """``postgresql://…`` as ``postgresql+psycopg://…``: psycopg 3 is our driver, and the
+    plain form is what people copy from docs. Other URLs are returned as they are."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
 def database_url() -> str:
     """``HAIDANG_DATABASE_URL`` if set, else the SQLite file ``data/haidang.db``."""
     url = os.environ.get("HAIDANG_DATABASE_URL")
-    if url:
-        if url.startswith("postgresql://"):
-            # psycopg 3 is our driver; accept the plain form people copy from docs.
-            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        return url
-    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    return with_driver(url) if url else f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
 def make_engine(url: str | None = None) -> Engine:
-    url = url or database_url()
+    url = with_driver(url) if url else database_url()
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     connect_args: dict[str, object] = {}

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
+from storage.db import with_driver
 from tests.conftest import REPO, SHARED_DATA
 
 PG_URL = os.environ.get("HAIDANG_TEST_POSTGRES_URL")
@@ -42,7 +43,7 @@ def _admin(sql: str, **params: str) -> bool:
     """Run ``sql`` on the test server (autocommit); whether it returned a row."""
     assert PG_URL
     admin = create_engine(
-        make_url(PG_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+        with_driver(PG_URL), isolation_level="AUTOCOMMIT"
     )
     try:
         with admin.connect() as conn:
