@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import make_engine, session_factory
+from storage.db import make_engine, session_factory, with_driver
 from storage.migrate import upgrade
 from storage.models import Base
 
@@ -42,10 +42,7 @@ class Database:
 
 
 def _pg_url() -> str:
-    url = os.environ["HAIDANG_TEST_POSTGRES_URL"]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return url
+    return with_driver(os.environ["HAIDANG_TEST_POSTGRES_URL"])
 
 
 @pytest.fixture(scope="session", params=ENGINES)

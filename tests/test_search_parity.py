@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session
 
-from storage.db import make_engine
+from storage.db import make_engine, with_driver
 from storage.migrate import upgrade
 from storage.models import Article, ArticleTopic
 from storage.search import (
@@ -116,9 +116,7 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Engi
     admin = schema = None
     pg_url = os.environ.get("HAIDANG_TEST_POSTGRES_URL")
     if pg_url:
-        base = "postgresql+psycopg://" + pg_url.removeprefix("postgresql://").removeprefix(
-            "postgresql+psycopg://"
-        )
+        base = with_driver(pg_url)
         schema = f"parity_{uuid.uuid4().hex[:10]}"
         admin = create_engine(base)
         with admin.begin() as conn:
