@@ -118,6 +118,7 @@ def load_config() -> Config:
         province=parts["province.yaml"],
         sources=sources.sources,
         topics=topics.topics,
+        parties=topics.parties,
         schedule=parts["schedule.yaml"],
         facts=parts["facts.yaml"].facts,
         risk=parts["risk.yaml"],

@@ -153,8 +153,26 @@ class Topic(Strict):
     subtags: dict[str, Terms] = {}
 
 
+class Parties(Strict):
+    """Who an item is about: every topic is Vietnam's (TOPICS.md's hard negatives: "no
+    Vietnamese party", "with no Vietnamese actor", "borders between other countries").
+
+    An item that names a ``foreign`` party and no ``vietnamese`` one (nor any province or
+    place of province.yaml) carries no topic.
+    """
+
+    vietnamese: Terms = Terms()
+    foreign: Terms = Terms()
+    # Words that, right before a foreign name, make Vietnam the other party ("xuất khẩu sang
+    # Mỹ", "nhà đầu tư Nhật Bản", "hội đàm với").
+    relations: Terms = Terms()
+    # Words that begin with a foreign name and are not it ("Mỹ phẩm", "Nhật ký").
+    compounds: Terms = Terms()
+
+
 class TopicsFile(Strict):
     topics: list[Topic] = Field(min_length=1)
+    parties: Parties = Parties()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> TopicsFile:
@@ -395,6 +413,7 @@ class Config(Strict):
     sources: list[Source]
     topics: list[Topic]
     schedule: Schedule
+    parties: Parties = Parties()
     facts: list[Fact] = []
     risk: RiskSettings = RiskSettings()
 
