@@ -18,6 +18,8 @@ A Vietnamese-looking name right before a foreign one is the foreign body ("Quố
 
 from __future__ import annotations
 
+import re
+
 from config.schema import Gazetteer as GazetteerConfig
 from config.schema import Parties as PartiesConfig
 from nlp.phrases import Hit, PhraseIndex, TextView
@@ -25,6 +27,7 @@ from nlp.phrases import Hit, PhraseIndex, TextView
 __all__ = ["Parties"]
 
 # Forms of address: a capitalised name right after one is a person ("bà Nga", "anh Đức").
+_DIGEST = re.compile(r"[;|]")
 _ADDRESS = frozenset("anh chị bà ông cô em bé cháu chú bác cụ thầy".split())
 
 
@@ -51,8 +54,11 @@ class Parties:
             self._compounds.add(term, term)
         self.enabled = bool(config.foreign.vi or config.foreign.en)
 
-    def foreign_only(self, view: TextView) -> tuple[str, ...]:
+    def foreign_only(self, view: TextView, *, title_end: int = 0) -> tuple[str, ...]:
         """The foreign names an item gives when it gives no Vietnamese one; ``()`` otherwise.
+
+        ``title_end``: where the headline ends in ``view.text``. A digest's headline ("Điểm
+        tin 18h: A; B | C") lists several stories: one foreign story does not make it foreign.
 
         >>> from config import load_config
         >>> config = load_config()
@@ -66,7 +72,7 @@ class Parties:
         >>> parties.foreign_only(TextView("Nhiệt điện Phú Mỹ đổi mới sáng tạo"))
         ()
         """
-        if not self.enabled:
+        if not self.enabled or _DIGEST.search(view.text, 0, title_end):
             return ()
         names = [h for h in self._foreign.find(view) if not _inside_name(view, h)]
         if names:

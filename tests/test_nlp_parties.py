@@ -89,3 +89,12 @@ def test_foreign_only_item_gets_no_topic_even_with_a_strong_term(analyzer: Analy
         TextItem(title="Việt Nam kiên trì bảo vệ chủ quyền theo UNCLOS", text="")
     )
     assert "bien_dao" in {t.id for t in ours.topics}
+
+
+def test_a_digest_with_one_foreign_story_is_not_foreign(parties: CompiledParties) -> None:
+    title = "Điểm tin 18h: Gỡ khó cho tiểu thương chuyển đổi số; Mỹ đình chỉ lưu hành vắc xin"
+    view = TextView(normalize(title))
+    assert parties.foreign_only(view, title_end=len(title)) == ()
+    # The same words as a single story's summary do not make a digest.
+    story = TextView(normalize("Mỹ đình chỉ vắc xin. Bộ Y tế Mỹ ra quyết định; hiệu lực ngay"))
+    assert parties.foreign_only(story, title_end=len("Mỹ đình chỉ vắc xin")) == ("Mỹ",)
