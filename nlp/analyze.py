@@ -164,6 +164,7 @@ class Analyzer:
             fingerprint=self._fingerprint(view, len(joined) - len(text)),
             entities=entities,
             model_version=self.model_version,
+            foreign_parties=foreign,
         )
 
     def _fingerprint(self, view: TextView, text_start: int) -> tuple[int, ...] | None:

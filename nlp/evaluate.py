@@ -54,6 +54,9 @@ class Prediction:
     province: bool | None
     # What made each assigned topic fire (lexicon terms, "model:" features), when known.
     evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Why an item carries no topic at all: the foreign parties it names, when it names no
+    # Vietnamese one (nlp.parties).
+    foreign_parties: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -362,7 +365,8 @@ def disagreements(
 
     Each record is itself a labelled record (``id``, ``title``, ``text``, ``topics``,
     ``province`` as labelled), so a reviewed file can go back to ``haidang train topics``;
-    ``missed``, ``extra``, ``predicted_province`` and ``evidence`` say what the tagger did.
+    ``missed``, ``extra``, ``predicted_province``, ``evidence`` and ``foreign_parties`` say
+    what the tagger did.
     Province is compared only where the label gives it.
 
     >>> item = LabelledItem(id="1", title="Ngư dân bám biển", text="", topics=frozenset({"bien_dao"}), province=None)
@@ -386,6 +390,7 @@ def disagreements(
             "extra": extra,
             "predicted_province": prediction.province,
             "evidence": {t: list(prediction.evidence.get(t, ())) for t in extra},
+            "foreign_parties": list(prediction.foreign_parties),
         }
 
 

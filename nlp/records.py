@@ -88,6 +88,9 @@ class Analysis:
     fingerprint: tuple[int, ...] | None = None
     entities: tuple[tuple[str, str], ...] = ()
     model_version: str = ""
+    # The foreign parties an item names when it names no Vietnamese one (``nlp.parties``):
+    # why such an item carries no topic.
+    foreign_parties: tuple[str, ...] = ()
 
     def to_contract(self, item_id: str) -> dict[str, Any]:
         """The stable batch-analysis JSON shape (``haidang analyze``)."""
@@ -102,6 +105,7 @@ class Analysis:
                 {"id": t.id, "score": round(t.score, 4), "evidence": list(t.evidence)}
                 for t in self.topics
             ],
+            "foreign_parties": list(self.foreign_parties),
             "risk": {
                 "score": round(self.risk.score, 4),
                 "model_score": None

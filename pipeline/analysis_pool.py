@@ -85,6 +85,7 @@ def analysis_to_json(analysis: Analysis) -> dict[str, Any]:
         "fingerprint": None if analysis.fingerprint is None else list(analysis.fingerprint),
         "entities": [list(e) for e in analysis.entities],
         "model_version": analysis.model_version,
+        "foreign_parties": list(analysis.foreign_parties),
     }
 
 
@@ -113,6 +114,7 @@ def analysis_from_json(data: dict[str, Any]) -> Analysis:
         fingerprint=None if data["fingerprint"] is None else tuple(data["fingerprint"]),
         entities=tuple((e[0], e[1]) for e in data["entities"]),
         model_version=data["model_version"],
+        foreign_parties=tuple(data.get("foreign_parties", ())),
     )
 
 

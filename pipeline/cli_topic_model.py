@@ -108,6 +108,7 @@ def _analyzer_tagger(models: Path | None) -> tuple[str, Callable[[LabelledItem],
             topics=frozenset(t.id for t in analysis.topics),
             province=analysis.province.relevant,
             evidence={t.id: tuple(t.evidence) for t in analysis.topics},
+            foreign_parties=analysis.foreign_parties,
         )
 
     return analyzer.model_version, tag

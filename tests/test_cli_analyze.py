@@ -52,7 +52,7 @@ def _jsonl(rows: Sequence[object]) -> str:
 
 
 def _check_shape(row: dict[str, object]) -> None:
-    assert set(row) == {"id", "lang", "province", "topics", "risk"}
+    assert set(row) == {"id", "lang", "province", "topics", "foreign_parties", "risk"}
     province = row["province"]
     assert isinstance(province, dict) and set(province) == {"relevant", "places"}
     assert isinstance(province["relevant"], bool) and isinstance(province["places"], list)

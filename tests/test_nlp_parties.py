@@ -85,10 +85,13 @@ def test_foreign_only_item_gets_no_topic_even_with_a_strong_term(analyzer: Analy
         TextItem(title="Nga tố Mỹ vi phạm công ước UNCLOS khi bắt tàu dầu", text="")
     )
     assert foreign.topics == ()
+    assert foreign.foreign_parties == ("Nga", "Mỹ")
+    assert foreign.to_contract("x")["foreign_parties"] == ["Nga", "Mỹ"]
     ours = analyzer.analyze(
         TextItem(title="Việt Nam kiên trì bảo vệ chủ quyền theo UNCLOS", text="")
     )
     assert "bien_dao" in {t.id for t in ours.topics}
+    assert ours.foreign_parties == () and ours.to_contract("y")["foreign_parties"] == []
 
 
 def test_a_digest_with_one_foreign_story_is_not_foreign(parties: CompiledParties) -> None:

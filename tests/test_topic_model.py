@@ -328,6 +328,7 @@ def test_cli_eval_writes_the_disagreements_for_review(tmp_path: Path) -> None:
             {"id": "s1", "title": "Ngư dân Phú Quý bám biển Hoàng Sa", "text": "", "topics": []},
             {"id": "g1", "title": "Giá vàng hôm nay tăng mạnh", "text": "", "topics": ["dau_tu"]},
             {"id": "ok", "title": "Giá xăng giảm nhẹ", "text": "", "topics": []},
+            {"id": "f1", "title": "Nga tố Mỹ vi phạm UNCLOS", "text": "", "topics": ["bien_dao"]},
         ],
     )
     errors = tmp_path / "errors.jsonl"
@@ -337,10 +338,13 @@ def test_cli_eval_writes_the_disagreements_for_review(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
     by_id = {r["id"]: r for r in rows}
-    assert set(by_id) == {"s1", "g1"}
+    assert set(by_id) == {"s1", "g1", "f1"}
     assert by_id["s1"]["extra"] == ["bien_dao"] and by_id["s1"]["topics"] == []
     assert any("hoàng sa" in e.lower() for e in by_id["s1"]["evidence"]["bien_dao"])
     assert by_id["g1"]["missed"] == ["dau_tu"] and by_id["g1"]["extra"] == []
+    assert by_id["g1"]["foreign_parties"] == []
+    # Why an item was left without topics.
+    assert by_id["f1"]["missed"] == ["bien_dao"] and by_id["f1"]["foreign_parties"] == ["Nga", "Mỹ"]
     # The review file is itself labelled data: it goes back to eval/train as it is.
     from nlp.evaluate import read_labelled
 
