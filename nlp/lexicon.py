@@ -95,7 +95,8 @@ class Lexicon:
     def _add(self, topic: str, role: Role, terms: Terms, subtag: str = "") -> None:
         for lang, words in (("vi", terms.vi), ("en", terms.en)):
             for term in words:
-                self._index[lang].add(term, (topic, role, subtag))
+                # A term written with a comma may span one ("chủ quyền biển, đảo").
+                self._index[lang].add(term, (topic, role, subtag), loose="," in term)
 
     def tag(
         self, view: TextView, *, lang: str, accent_free: bool = False, title_end: int = 0

@@ -161,6 +161,7 @@ def test_shipped_lexicon_assigns(shipped: Lexicon, text: str, topic: str) -> Non
             "bien_dao",
         ),
         ("Du khách đuổi ngư dân trên bãi biển, tắm biển bị đuối nước", "bien_dao"),
+        ("Tàu cá cùng 8 ngư dân mất liên lạc ngoài khơi, biên phòng ứng cứu", "bien_dao"),
         ("Giao tranh ở biên giới Thái Lan - Campuchia khiến hàng nghìn người sơ tán", "bien_gioi"),
         ("Hành khách bị giữ lại ở cửa khẩu sân bay Tân Sơn Nhất", "bien_gioi"),
         ("Giá cổ phiếu nhà đầu tư khu công nghiệp tăng mạnh, VN-Index vượt 1.300 điểm", "dau_tu"),
@@ -191,6 +192,15 @@ def test_a_term_inside_a_longer_one_of_the_same_topic_counts_once(shipped: Lexic
     # "quảng trường Sa Đéc" is a square in Sa Đéc, not "Trường Sa"
     assert "bien_dao" not in _tag(shipped, "Hàng nghìn người xem khinh khí cầu ở quảng trường Sa Đéc")
     assert "bien_dao" in _tag(shipped, "Quảng trường Sa Đéc treo ảnh chiến sĩ Trường Sa")
+
+
+def test_a_term_written_with_a_comma_spans_one(shipped: Lexicon) -> None:
+    evidence = _tag(shipped, "Tuyên truyền về chủ quyền biển, đảo cho học sinh")["bien_dao"]
+    assert evidence == ("chủ quyền biển, đảo",)
+    # The ministry's name holds "thể thao", which is not the sport negative for culture.
+    text = "Bộ Văn hóa, Thể thao và Du lịch xếp hạng di tích đình làng"
+    assert "van_hoa_du_lich" in _tag(shipped, text)
+    assert "van_hoa_du_lich" not in _tag(shipped, "Giải thể thao phong trào có đông người xem")
 
 
 def test_a_college_name_is_not_external_relations(shipped: Lexicon) -> None:
