@@ -26,8 +26,9 @@ from nlp.phrases import Hit, PhraseIndex, TextView
 
 __all__ = ["Parties"]
 
-# Forms of address: a capitalised name right after one is a person ("bà Nga", "anh Đức").
+# What separates the stories of a digest's headline.
 _DIGEST = re.compile(r"[;|]")
+# Forms of address: a capitalised name right after one is a person ("bà Nga", "anh Đức").
 _ADDRESS = frozenset("anh chị bà ông cô em bé cháu chú bác cụ thầy".split())
 
 
