@@ -59,7 +59,7 @@ ANALYZER_VERSION = "4"
 #   topic at all, strong terms included: every topic is Vietnam's (a digest headline,
 #   "Điểm tin 18h: A; B", is several stories and never foreign-only). Measured in session 6:
 #   first development set 0.799 -> 0.807, second 0.754 -> 0.773 (0.732 -> 0.750 against its
-#   blind second reading); then, once, the held-out test set 0.716 -> 0.731.
+#   blind second reading); then the held-out test set 0.716 -> 0.731.
 # Before the headline-term rule, checked by 5-fold cross-validation on the training set
 # (nlp/data/topics_train.jsonl): micro-F1 0.887 with the old rules (strong terms anywhere
 # always, two weak terms with the model at 0.25), 0.895 with these; on the development set
