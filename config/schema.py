@@ -6,13 +6,31 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _has_a_word(phrase: str) -> str:
+    if not re.search(r"[^\W_]", phrase):
+        raise ValueError(f"{phrase!r} has no letter or digit: a phrase is matched by its words")
+    return phrase
+
+
+# A term, name or phrase matched against text (nlp.phrases): it needs at least one word.
+Phrase = Annotated[str, AfterValidator(_has_a_word)]
 
 
 # --- province.yaml ---------------------------------------------------------
@@ -31,14 +49,14 @@ class Place(Strict):
     """A gazetteer entry. ``aliases`` may be written with or without diacritics
     and in English; matching also folds diacritics itself."""
 
-    name: str = Field(min_length=2)
+    name: Phrase = Field(min_length=2)
     kind: PlaceKind
-    aliases: list[str] = []
+    aliases: list[Phrase] = []
     # A name that also exists elsewhere (e.g. a ward in another city) needs a
     # second, unambiguous place in the same item before it counts.
     ambiguous: bool = False
     # Forms of an ambiguous name that are unambiguous on their own ("huyện Đức Linh").
-    unambiguous_aliases: list[str] = []
+    unambiguous_aliases: list[Phrase] = []
 
 
 class ProvinceInfo(Strict):
@@ -54,12 +72,12 @@ class Gazetteer(Strict):
     places: list[Place] = Field(min_length=1)
     # Phrases in which a place name does not refer to the province
     # ("xổ số Bình Thuận", "phường Bình Thuận, Quận 7").
-    negative_contexts: list[str] = []
+    negative_contexts: list[Phrase] = []
     # Phrases that mark a whole item as not about the province when it names nothing more
     # specific than the province itself (lottery results: "xổ số", "KQXS").
-    negative_documents: list[str] = []
+    negative_documents: list[Phrase] = []
     # Other provinces' names: a place mentioned among this many others is a list, not a story.
-    other_provinces: list[str] = []
+    other_provinces: list[Phrase] = []
     list_mention_min: int = Field(default=6, ge=2)
 
 
@@ -135,8 +153,8 @@ class SourcesFile(Strict):
 
 
 class Terms(Strict):
-    vi: list[str] = []
-    en: list[str] = []
+    vi: list[Phrase] = []
+    en: list[Phrase] = []
 
 
 class Topic(Strict):
@@ -339,8 +357,8 @@ class RiskWeights(Strict):
 
 
 class TermList(Strict):
-    vi: list[str] = []
-    en: list[str] = []
+    vi: list[Phrase] = []
+    en: list[Phrase] = []
 
     def all(self) -> list[str]:
         return [*self.vi, *self.en]

@@ -66,6 +66,21 @@ def test_unknown_key_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         load_config()
 
 
+def test_a_term_without_a_word_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # It would otherwise pass the check and stop every analysis at start-up.
+    (tmp_path / "topics.yaml").write_text(
+        "topics:\n  - {id: bien, name: Biển, plan: '§1', strong: {vi: [Hoàng Sa, '...']}}\n"
+        "parties:\n  foreign: {en: ['-']}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HAIDANG_CONFIG_DIR", str(tmp_path))
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    text = "\n".join(info.value.problems)
+    assert "topics.yaml: topics[0] (id=bien).strong.vi[1]: Value error, '...' has no letter" in text
+    assert "topics.yaml: parties.foreign.en[0]" in text
+
+
 def test_yaml_syntax_error_gives_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "topics.yaml").write_text("topics:\n  - id: x\n   name: [\n", encoding="utf-8")
     monkeypatch.setenv("HAIDANG_CONFIG_DIR", str(tmp_path))
