@@ -247,3 +247,17 @@ def test_users_page_for_admin(seeded: FastAPI) -> None:
     html = client_for(seeded, Role.ADMIN).get("/nguoi-dung").text
     assert html.count("<tr>") == 1 + len(Role)
     assert "Người phát ngôn" in html and "$argon2" not in html
+
+
+def test_article_without_topics_says_when_it_names_only_foreign_parties(db) -> None:  # type: ignore[no-untyped-def]
+    with db.sessions.begin() as session:
+        seed_users(session)
+        add_source(session, "vnexpress", "VnExpress", tier=1)
+        foreign = add_article(
+            session, "vnexpress", "Nga tố Mỹ vi phạm công ước UNCLOS", NOW, text="Tàu dầu bị bắt."
+        ).id
+        ours = add_article(session, "vnexpress", "Giá xăng giảm nhẹ", NOW).id
+    client = client_for(make_app(db.sessions), Role.OFFICER)
+    html = client.get(f"/bai-viet/{foreign}").text
+    assert "Không gắn chủ đề: tin chỉ nêu bên nước ngoài (Nga, Mỹ)" in html
+    assert "tin chỉ nêu bên nước ngoài" not in client.get(f"/bai-viet/{ours}").text

@@ -14,7 +14,7 @@ from web.auth import requires
 from web.deps import app_config, db_session
 from web.roles import Permission, allowed
 from web.templating import render
-from web.topics import topic_labels, topic_names
+from web.topics import foreign_parties, topic_labels, topic_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -110,6 +110,9 @@ def article_detail(
             "versions": versions,
             "cluster": cluster,
             "topic_names": topic_names(config),
+            "foreign": ()
+            if article.topics
+            else foreign_parties(config, article.title, article.text),
             # The spokesperson corrects topics and province relevance here too (web.routes.triage).
             "can_correct": can_correct,
             "topics": topic_labels(config) if can_correct else [],
