@@ -149,7 +149,7 @@ class Analyzer:
             segmented = segment_normalized(joined)
             tokens = segmented.count(" ") + 1
         # Every topic is Vietnam's: an item about foreign parties only carries none.
-        foreign = self.parties.foreign_only(view, title_end=len(title))
+        foreign = self.parties.foreign_only(view, title_end=len(title), lang=lang)
         topics = () if foreign else self._topics(hits, segmented)
         risk = self.risk.assess(
             title, text, topics, source_tier=self._source_tier(doc), normalized=True

@@ -55,11 +55,15 @@ class Parties:
             self._compounds.add(term, term)
         self.enabled = bool(config.foreign.vi or config.foreign.en)
 
-    def foreign_only(self, view: TextView, *, title_end: int = 0) -> tuple[str, ...]:
+    def foreign_only(
+        self, view: TextView, *, title_end: int = 0, lang: str = "vi"
+    ) -> tuple[str, ...]:
         """The foreign names an item gives when it gives no Vietnamese one; ``()`` otherwise.
 
         ``title_end``: where the headline ends in ``view.text``. A digest's headline ("Điểm
         tin 18h: A; B | C") lists several stories: one foreign story does not make it foreign.
+        ``lang``: in English, Title Case puts capitals everywhere, so a name next to another
+        capitalised word still counts ("US And China Agree To Pause Tariffs").
 
         >>> from config import load_config
         >>> config = load_config()
@@ -75,7 +79,9 @@ class Parties:
         """
         if not self.enabled or _DIGEST.search(view.text, 0, title_end):
             return ()
-        names = [h for h in self._foreign.find(view) if not _inside_name(view, h)]
+        names = self._foreign.find(view)
+        if lang != "en":
+            names = [h for h in names if not _inside_name(view, h)]
         if names:
             compounds = self._compounds.find(view)
             names = [h for h in names if not any(_covers(c, h) for c in compounds)]

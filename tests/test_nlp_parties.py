@@ -94,6 +94,15 @@ def test_foreign_only_item_gets_no_topic_even_with_a_strong_term(analyzer: Analy
     assert ours.foreign_parties == () and ours.to_contract("y")["foreign_parties"] == []
 
 
+def test_english_title_case_names_count(parties: CompiledParties) -> None:
+    title = "US And China Agree To Pause Tariffs"
+    assert _foreign(parties, title) == ()  # read as Vietnamese, every name runs into another
+    view = TextView(normalize(title))
+    assert parties.foreign_only(view, title_end=len(title), lang="en") == ("US", "China")
+    vietnam = TextView(normalize("Vietnam And US Upgrade Ties"))
+    assert parties.foreign_only(vietnam, lang="en") == ()
+
+
 def test_a_digest_with_one_foreign_story_is_not_foreign(parties: CompiledParties) -> None:
     title = "Điểm tin 18h: Gỡ khó cho tiểu thương chuyển đổi số; Mỹ đình chỉ lưu hành vắc xin"
     view = TextView(normalize(title))

@@ -40,9 +40,12 @@ def _parties(config: Config) -> Parties:
     return held[1]
 
 
-def foreign_parties(config: Config, title: str, text: str) -> tuple[str, ...]:
+def foreign_parties(
+    config: Config, title: str, text: str, lang: str = "vi"
+) -> tuple[str, ...]:
     """Why an item has no topic, when that is the reason: the foreign parties it names and
     no Vietnamese one (``nlp.parties``), as the analyser decides it with today's config."""
     title = normalize(title or "")
     joined = ". ".join(p for p in (title, normalize(text or "")) if p)
-    return _parties(config).foreign_only(TextView(joined), title_end=len(title))
+    view = TextView(joined)
+    return _parties(config).foreign_only(view, title_end=len(title), lang=lang)

@@ -112,7 +112,7 @@ def article_detail(
             "topic_names": topic_names(config),
             "foreign": ()
             if article.topics
-            else foreign_parties(config, article.title, article.text),
+            else foreign_parties(config, article.title, article.text, article.lang or "vi"),
             # The spokesperson corrects topics and province relevance here too (web.routes.triage).
             "can_correct": can_correct,
             "topics": topic_labels(config) if can_correct else [],
