@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,3 +88,19 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data folder {SHARED_DATA} is absent; skipping tests that read it")
     return SHARED_DATA
+
+
+@pytest.fixture
+def config_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], str]:
+    """Load the configuration with one file replaced (``name``, ``content``); the problems it
+    reports, one per line (the load must fail)."""
+    from config import ConfigError, load_config
+
+    def load(name: str, content: str) -> str:
+        (tmp_path / name).write_text(content, encoding="utf-8")
+        monkeypatch.setenv("HAIDANG_CONFIG_DIR", str(tmp_path))
+        with pytest.raises(ConfigError) as info:
+            load_config()
+        return "\n".join(info.value.problems)
+
+    return load

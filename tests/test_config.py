@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,16 +34,12 @@ def test_overlay_takes_only_the_files_present(tmp_path: Path, monkeypatch: pytes
     assert config.topics, "topics.yaml must still come from the shipped defaults"
 
 
-def test_bad_values_name_file_and_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "sources.yaml").write_text(
+def test_bad_values_name_file_and_field(config_problems: Callable[[str, str], str]) -> None:
+    text = config_problems(
+        "sources.yaml",
         "sources:\n"
         "  - {id: ok_id, name: X, type: rss2, url: 'ftp://x', kind: blog, lang: vi, tier: 9}\n",
-        encoding="utf-8",
     )
-    monkeypatch.setenv("HAIDANG_CONFIG_DIR", str(tmp_path))
-    with pytest.raises(ConfigError) as info:
-        load_config()
-    text = "\n".join(info.value.problems)
     assert "sources.yaml: sources[0] (id=ok_id).type" in text
     assert "sources[0] (id=ok_id).url: Value error, expected an http" in text
     assert "sources[0] (id=ok_id).tier" in text
@@ -66,17 +63,13 @@ def test_unknown_key_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         load_config()
 
 
-def test_a_term_without_a_word_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_term_without_a_word_is_an_error(config_problems: Callable[[str, str], str]) -> None:
     # It would otherwise pass the check and stop every analysis at start-up.
-    (tmp_path / "topics.yaml").write_text(
+    text = config_problems(
+        "topics.yaml",
         "topics:\n  - {id: bien, name: Biển, plan: '§1', strong: {vi: [Hoàng Sa, '...']}}\n"
         "parties:\n  foreign: {en: ['-']}\n",
-        encoding="utf-8",
     )
-    monkeypatch.setenv("HAIDANG_CONFIG_DIR", str(tmp_path))
-    with pytest.raises(ConfigError) as info:
-        load_config()
-    text = "\n".join(info.value.problems)
     assert "topics.yaml: topics[0] (id=bien).strong.vi[1]: Value error, '...' has no letter" in text
     assert "topics.yaml: parties.foreign.en[0]" in text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -100,24 +101,14 @@ def test_same_subject_same_number_is_fine(tmp_path: Path, monkeypatch: pytest.Mo
     ],
 )
 def test_malformed_facts_name_the_field(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, expected: str
+    config_problems: Callable[[str, str], str], body: str, expected: str
 ) -> None:
-    _write_facts(tmp_path, body)
-    monkeypatch.setenv("HAIDANG_CONFIG_DIR", str(tmp_path))
-    with pytest.raises(ConfigError) as info:
-        load_config()
-    text = "\n".join(info.value.problems)
+    text = config_problems("facts.yaml", "facts:\n" + body)
     assert "facts.yaml" in text and expected in text
 
 
-def test_bad_risk_settings_are_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "risk.yaml").write_text(
-        "threshold: 1.5\nweights: {model: 0.3, magic: 1}\n", encoding="utf-8"
-    )
-    monkeypatch.setenv("HAIDANG_CONFIG_DIR", str(tmp_path))
-    with pytest.raises(ConfigError) as info:
-        load_config()
-    text = "\n".join(info.value.problems)
+def test_bad_risk_settings_are_rejected(config_problems: Callable[[str, str], str]) -> None:
+    text = config_problems("risk.yaml", "threshold: 1.5\nweights: {model: 0.3, magic: 1}\n")
     assert "risk.yaml: threshold" in text
     assert "risk.yaml: weights.magic" in text
 
