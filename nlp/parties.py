@@ -22,6 +22,7 @@ import re
 
 from config.schema import Gazetteer as GazetteerConfig
 from config.schema import Parties as PartiesConfig
+from nlp.normalize import normalize
 from nlp.phrases import Hit, PhraseIndex, TextView
 
 __all__ = ["Parties"]
@@ -93,6 +94,13 @@ class Parties:
         if any(not _qualified(view, h, starts) for h in self._vietnamese.find(view)):
             return ()
         return tuple(dict.fromkeys(h.term for h in names))
+
+
+    def in_item(self, title: str, text: str, lang: str = "vi") -> tuple[str, ...]:
+        """``foreign_only`` for an item's raw title and text, joined as ``nlp.analyze`` does."""
+        title = normalize(title or "")
+        joined = ". ".join(p for p in (title, normalize(text or "")) if p)
+        return self.foreign_only(TextView(joined), title_end=len(title), lang=lang)
 
 
 def _qualified(view: TextView, hit: Hit[str], foreign_starts: set[int]) -> bool:

@@ -19,6 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from config.loader import load_config
 from config.schema import Config
+from nlp.parties import Parties
 from storage.db import make_engine, session_factory
 from web import errors
 from web.auth import SESSION_COOKIE, SESSION_MAX_AGE, LoginRateLimiter, load_secret_key
@@ -94,6 +95,8 @@ def create_app(
     )
     app.state.sessions = sessions
     app.state.config = config
+    # Compiled once: the article page says why an item has no topic (nlp.parties).
+    app.state.parties = Parties(config.parties, config.province)
     app.state.clock = clock
     app.state.templates = make_templates(config.schedule.timezone)
     app.state.login_limiter = LoginRateLimiter()

@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from config.schema import Config
+from nlp.parties import Parties
 from pipeline.corrections import corrections_for
 from storage.models import Article, ArticleTopic, ArticleVersion
 from web.auth import requires
 from web.deps import app_config, db_session
 from web.roles import Permission, allowed
 from web.templating import render
-from web.topics import foreign_parties, topic_labels, topic_names
+from web.topics import topic_labels, topic_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -110,12 +111,16 @@ def article_detail(
             "versions": versions,
             "cluster": cluster,
             "topic_names": topic_names(config),
-            "foreign": ()
-            if article.topics
-            else foreign_parties(config, article.title, article.text, article.lang or "vi"),
+            "foreign": () if article.topics else _foreign_parties(request, article),
             # The spokesperson corrects topics and province relevance here too (web.routes.triage).
             "can_correct": can_correct,
             "topics": topic_labels(config) if can_correct else [],
             "corrections": corrections_for(session, article.id) if can_correct else [],
         },
     )
+
+
+def _foreign_parties(request: Request, article: Article) -> tuple[str, ...]:
+    """Why an article has no topic, when that is the reason (nlp.parties, compiled at start-up)."""
+    parties: Parties = request.app.state.parties
+    return parties.in_item(article.title, article.text, article.lang or "vi")
