@@ -157,6 +157,13 @@ class Terms(Strict):
     en: list[Phrase] = []
 
 
+class Requires(Terms):
+    """What must appear for a topic to be assigned at all: one of the terms, a strong term of
+    the topic, or (``foreign_party``) a foreign party of ``parties.foreign``."""
+
+    foreign_party: bool = False
+
+
 class Topic(Strict):
     id: str = Field(pattern=r"^[a-z_]+$")
     name: str
@@ -168,6 +175,9 @@ class Topic(Strict):
     terms: Terms = Terms()
     # Hard negatives (TOPICS.md): when one fires and no strong term does, the topic is vetoed.
     negatives: Terms = Terms()
+    # The topic is assigned only when one of these (or a strong term) appears: Vietnam's
+    # external relations always have another country or an international body in them.
+    requires: Requires | None = None
     subtags: dict[str, Terms] = {}
 
 

@@ -2,7 +2,9 @@
 
 Per topic: one ``strong`` term assigns it; otherwise two distinct ``terms`` are needed.
 A hard negative (``negatives``, from TOPICS.md: a storm over the East Sea is not
-``bien_dao``) vetoes the topic unless a strong term fired. Vietnamese items are matched
+``bien_dao``) vetoes the topic unless a strong term fired. A topic with ``requires`` terms
+(``hop_tac_quoc_te``: another country or an international body) is only assigned when one
+of them or a strong term fired (``nlp.analyze`` also accepts a foreign party). Vietnamese items are matched
 against the ``vi`` lists, English ones against ``en``, anything else against both.
 """
 
@@ -30,6 +32,7 @@ class Role(StrEnum):
     STRONG = "strong"
     TERM = "term"
     NEGATIVE = "negative"
+    REQUIRED = "required"
     SUBTAG = "subtag"
 
 
@@ -41,6 +44,8 @@ class LexiconHits:
     strong: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()
     negatives: tuple[str, ...] = ()
+    # Terms of the topic's ``requires`` list that fired.
+    required: tuple[str, ...] = ()
     subtags: tuple[str, ...] = ()
     # The strong and the weak terms that fired in the headline (``Lexicon.tag`` with
     # ``title_end``).
@@ -89,6 +94,8 @@ class Lexicon:
             self._add(topic.id, Role.STRONG, topic.strong)
             self._add(topic.id, Role.TERM, topic.terms)
             self._add(topic.id, Role.NEGATIVE, topic.negatives)
+            if topic.requires is not None:
+                self._add(topic.id, Role.REQUIRED, topic.requires)
             for subtag, terms in topic.subtags.items():
                 self._add(topic.id, Role.SUBTAG, terms, subtag)
 
@@ -121,7 +128,7 @@ class Lexicon:
             covered: dict[str, int] = {}
             for hit in hits:
                 topic, role, subtag = hit.payload
-                if role is not Role.SUBTAG:
+                if role not in (Role.SUBTAG, Role.REQUIRED):
                     if hit.end <= covered.get(topic, -1):
                         continue
                     covered[topic] = hit.end
@@ -135,6 +142,7 @@ class Lexicon:
                 strong=tuple(roles.get(Role.STRONG, ())),
                 terms=tuple(roles.get(Role.TERM, ())),
                 negatives=tuple(roles.get(Role.NEGATIVE, ())),
+                required=tuple(roles.get(Role.REQUIRED, ())),
                 subtags=tuple(roles.get(Role.SUBTAG, ())),
                 strong_in_title=tuple(in_title.get((topic, Role.STRONG), ())),
                 terms_in_title=tuple(in_title.get((topic, Role.TERM), ())),

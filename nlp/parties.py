@@ -96,6 +96,27 @@ class Parties:
         return tuple(dict.fromkeys(h.term for h in names))
 
 
+    def names_foreign(self, view: TextView) -> bool:
+        """Whether the item names any foreign party at all, Vietnamese ones or not.
+
+        For topics that need another country in them (``requires.foreign_party``). Looser
+        than ``foreign_only``: a name next to another capitalised word counts ("Việt Nam -
+        Campuchia"); only ``compounds`` ("Mỹ phẩm") do not.
+
+        >>> from config import load_config
+        >>> config = load_config()
+        >>> parties = Parties(config.parties, config.province)
+        >>> parties.names_foreign(TextView("Hợp tác quốc phòng Việt Nam - Ấn Độ"))
+        True
+        >>> parties.names_foreign(TextView("Mỹ phẩm Hà Nội ký hợp tác với ngân hàng"))
+        False
+        """
+        names = self._foreign.find(view)
+        if not names:
+            return False
+        compounds = self._compounds.find(view)
+        return any(not any(_covers(c, h) for c in compounds) for h in names)
+
     def in_item(self, title: str, text: str, lang: str = "vi") -> tuple[str, ...]:
         """``foreign_only`` for an item's raw title and text, joined as ``nlp.analyze`` does."""
         title = normalize(title or "")

@@ -290,3 +290,41 @@ def test_hard_negatives_hold_with_the_shipped_models(
 ) -> None:
     result = Analyzer(config).analyze(TextItem(title=title, text=text))
     assert topic not in {t.id for t in result.topics}
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        # No other country, no international body: "hợp tác" and "ký" are domestic news.
+        ("Lâm Đồng ký hợp tác truyền thông với 29 cơ quan báo chí", "", False),
+        ("BIDV và KN Holdings ký thỏa thuận hợp tác toàn diện", "", False),
+        # A foreign party of parties.foreign, even inside "Việt Nam - ...".
+        ("Hợp tác quốc phòng Việt Nam - Ấn Độ bước sang giai đoạn mới", "", True),
+        # A country missing from parties.foreign, named in the requires list.
+        ("Nâng cao hiệu quả hợp tác nghị viện Việt Nam - Jordan", "", True),
+        # A strong term satisfies the requirement by itself.
+        ("Đẩy mạnh công tác đối ngoại nhân dân", "", True),
+    ],
+)
+def test_external_relations_need_another_party(
+    config: Config, monkeypatch: pytest.MonkeyPatch, title: str, text: str, expected: bool
+) -> None:
+    # The model is sure; the requirement still decides.
+    analyzer = _analyzer(config, monkeypatch, FakeModel({"hop_tac_quoc_te": 0.95}))
+    result = analyzer.analyze(TextItem(title=title, text=text))
+    assert ("hop_tac_quoc_te" in {t.id for t in result.topics}) is expected
+
+
+def test_requirement_also_holds_without_a_model(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analyzer = _analyzer(config, monkeypatch)
+    # Two weak terms ("hội đàm", "đoàn đại biểu") would assign the topic; no other party does not.
+    domestic = analyzer.analyze(
+        TextItem(title="Tỉnh ủy hội đàm với đoàn đại biểu Mặt trận Tổ quốc tỉnh", text="")
+    )
+    assert "hop_tac_quoc_te" not in {t.id for t in domestic.topics}
+    foreign = analyzer.analyze(
+        TextItem(title="Tỉnh ủy hội đàm với đoàn đại biểu tỉnh Hủa Phăn của nước Lào", text="")
+    )
+    assert "hop_tac_quoc_te" in {t.id for t in foreign.topics}

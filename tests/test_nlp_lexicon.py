@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config import load_config
-from config.schema import Terms, Topic
+from config.schema import Requires, Terms, Topic
 from nlp.lexicon import Lexicon
 from nlp.normalize import normalize
 from nlp.phrases import TextView
@@ -206,3 +206,18 @@ def test_a_term_written_with_a_comma_spans_one(shipped: Lexicon) -> None:
 def test_a_college_name_is_not_external_relations(shipped: Lexicon) -> None:
     text = "Cao đẳng Kinh tế Đối ngoại thắng 8-1 ở giải bóng đá sinh viên"
     assert "hop_tac_quoc_te" not in _tag(shipped, text)
+
+
+def test_required_terms_are_reported_and_do_not_hide_others() -> None:
+    topic = Topic(
+        id="hop_tac_quoc_te",
+        name="Đối ngoại",
+        plan="§II.3",
+        terms=Terms(vi=["hợp tác quốc tế"]),
+        requires=Requires(foreign_party=True, vi=["quốc tế"]),
+    )
+    hits = Lexicon([topic]).tag(TextView("Tăng cường hợp tác quốc tế về du lịch"), lang="vi")
+    lex = hits["hop_tac_quoc_te"]
+    # The required "quốc tế" inside the weak term counts, and the weak term still fires.
+    assert lex.required == ("quốc tế",)
+    assert lex.terms == ("hợp tác quốc tế",)
