@@ -9,10 +9,13 @@ so the gate skips when that folder is absent. Re-pin after a deliberate change w
     haidang eval topics --data nlp/data/topics_test_labels.jsonl --json --baseline > tests/eval_test_baseline.json
     haidang eval topics --data nlp/data/topics_dev2_labels.jsonl --json --baseline > tests/eval_dev2_baseline.json
     haidang eval topics --data nlp/data/topics_test2_labels.jsonl --json --baseline > tests/eval_test2_baseline.json
+    haidang eval topics --data nlp/data/topics_test3_labels.jsonl --json --baseline > tests/eval_test3_baseline.json
+    haidang eval topics --data nlp/data/topics_test4_labels.jsonl --json --baseline > tests/eval_test4_baseline.json
 
 The test set (January 2026 items, labelled after the development set and never used to tune
 anything), the second development set (other January 2026 items) and the second test set
-(January 2026 items labelled blind in session 6) have 2-26 positives per
+(January 2026 items labelled blind in session 6) and the third and fourth test sets (January
+2026 items labelled blind in session 8, mostly random samples) have 0-28 positives per
 topic, so only their micro and macro figures are gated: one item moves a topic's F1 there by
 up to 0.1.
 """
@@ -38,6 +41,10 @@ DEV2_LABELS = REPO / "nlp" / "data" / "topics_dev2_labels.jsonl"
 DEV2_PINNED = Path(__file__).resolve().parent / "eval_dev2_baseline.json"
 TEST2_LABELS = REPO / "nlp" / "data" / "topics_test2_labels.jsonl"
 TEST2_PINNED = Path(__file__).resolve().parent / "eval_test2_baseline.json"
+TEST3_LABELS = REPO / "nlp" / "data" / "topics_test3_labels.jsonl"
+TEST3_PINNED = Path(__file__).resolve().parent / "eval_test3_baseline.json"
+TEST4_LABELS = REPO / "nlp" / "data" / "topics_test4_labels.jsonl"
+TEST4_PINNED = Path(__file__).resolve().parent / "eval_test4_baseline.json"
 # Room for noise from a retrained model or an edited lexicon, not for a regression.
 TOLERANCE = 0.02
 
@@ -101,6 +108,8 @@ SMALL_SETS = {
     "test": (TEST_LABELS, TEST_PINNED),
     "dev2": (DEV2_LABELS, DEV2_PINNED),
     "test2": (TEST2_LABELS, TEST2_PINNED),
+    "test3": (TEST3_LABELS, TEST3_PINNED),
+    "test4": (TEST4_LABELS, TEST4_PINNED),
 }
 
 
