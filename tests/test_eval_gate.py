@@ -11,10 +11,11 @@ so the gate skips when that folder is absent. Re-pin after a deliberate change w
     haidang eval topics --data nlp/data/topics_test2_labels.jsonl --json --baseline > tests/eval_test2_baseline.json
     haidang eval topics --data nlp/data/topics_test3_labels.jsonl --json --baseline > tests/eval_test3_baseline.json
     haidang eval topics --data nlp/data/topics_test4_labels.jsonl --json --baseline > tests/eval_test4_baseline.json
+    haidang eval topics --data nlp/data/topics_test5_labels.jsonl --json --baseline > tests/eval_test5_baseline.json
 
 The test set (January 2026 items, labelled after the development set and never used to tune
 anything), the second development set (other January 2026 items) and the second test set
-(January 2026 items labelled blind in session 6) and the third and fourth test sets (January
+(January 2026 items labelled blind in session 6) and the third to fifth test sets (January
 2026 items labelled blind in session 8, mostly random samples) have 0-28 positives per
 topic, so only their micro and macro figures are gated: one item moves a topic's F1 there by
 up to 0.1.
@@ -45,6 +46,8 @@ TEST3_LABELS = REPO / "nlp" / "data" / "topics_test3_labels.jsonl"
 TEST3_PINNED = Path(__file__).resolve().parent / "eval_test3_baseline.json"
 TEST4_LABELS = REPO / "nlp" / "data" / "topics_test4_labels.jsonl"
 TEST4_PINNED = Path(__file__).resolve().parent / "eval_test4_baseline.json"
+TEST5_LABELS = REPO / "nlp" / "data" / "topics_test5_labels.jsonl"
+TEST5_PINNED = Path(__file__).resolve().parent / "eval_test5_baseline.json"
 # Room for noise from a retrained model or an edited lexicon, not for a regression.
 TOLERANCE = 0.02
 
@@ -110,6 +113,7 @@ SMALL_SETS = {
     "test2": (TEST2_LABELS, TEST2_PINNED),
     "test3": (TEST3_LABELS, TEST3_PINNED),
     "test4": (TEST4_LABELS, TEST4_PINNED),
+    "test5": (TEST5_LABELS, TEST5_PINNED),
 }
 
 

@@ -273,6 +273,23 @@ def test_model_version_fits_the_storage_column(
 @pytest.mark.parametrize(
     ("title", "text", "topic"),
     [
+        # Session 8's lexicon: a ministry's name alone is not S&T news, personal investment is not
+        # investment attraction, a crime against tourists is not tourism.
+        (
+            "Bộ Khoa học và Công nghệ điều động hai vụ trưởng",
+            "Bộ trưởng trao quyết định điều động, bổ nhiệm cán bộ lãnh đạo cấp vụ.",
+            "khcn",
+        ),
+        (
+            "Năm mới, gửi tiết kiệm hay chọn kênh đầu tư nào?",
+            "Chuyên gia gợi ý cách chia tiền nhàn rỗi giữa vàng, chứng khoán và tiết kiệm.",
+            "dau_tu",
+        ),
+        (
+            "Bắt nhóm thanh niên hành hung du khách ở phố đi bộ",
+            "Công an phường tạm giữ bốn người liên quan vụ ẩu đả với hai du khách.",
+            "van_hoa_du_lich",
+        ),
         (
             "Giao tranh ở biên giới Thái Lan - Campuchia",
             "Hàng nghìn người sơ tán khỏi khu vực biên giới.",
