@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from operator import itemgetter
 from pathlib import Path
 
@@ -160,7 +160,7 @@ class Analyzer:
             tokens = segmented.count(" ") + 1
         # Every topic is Vietnam's: an item about foreign parties only carries none.
         foreign = self.parties.foreign_only(view, title_end=len(title), lang=lang)
-        topics = () if foreign else self._topics(hits, segmented, self._unmet(hits, view))
+        topics = () if foreign else self._topics(hits, segmented, self._requirements(hits, view))
         risk = self.risk.assess(
             title, text, topics, source_tier=self._source_tier(doc), normalized=True
         )
@@ -188,37 +188,41 @@ class Analyzer:
         source = getattr(doc, "source_id", None) or getattr(doc, "source", None)
         return self._tiers.get(source) if isinstance(source, str) else None
 
-    def _unmet(self, hits: Mapping[str, LexiconHits], view: TextView) -> frozenset[str]:
-        """Topics whose ``requires`` is not met: no required term, no strong term, no foreign party."""
-        unmet: set[str] = set()
-        foreign: bool | None = None
-        for topic, requires in self._requires.items():
+    def _requirements(
+        self, hits: Mapping[str, LexiconHits], view: TextView
+    ) -> Callable[[str], bool]:
+        """``met(topic)``: the topic's ``requires`` holds (a required or strong term, or a foreign
+        party); always true without one. The foreign-party look-up runs only when asked, once."""
+        foreign: list[bool] = []
+
+        def met(topic: str) -> bool:
+            requires = self._requires.get(topic)
+            if requires is None:
+                return True
             lex = hits.get(topic)
             if lex is not None and (lex.required or lex.strong):
-                continue
-            if requires.foreign_party:
-                if foreign is None:
-                    foreign = self.parties.names_foreign(view)
-                if foreign:
-                    continue
-            unmet.add(topic)
-        return frozenset(unmet)
+                return True
+            if not requires.foreign_party:
+                return False
+            if not foreign:
+                foreign.append(self.parties.names_foreign(view))
+            return foreign[0]
+
+        return met
 
     def _topics(
-        self, hits: Mapping[str, LexiconHits], segmented: str, unmet: frozenset[str]
+        self, hits: Mapping[str, LexiconHits], segmented: str, met: Callable[[str], bool]
     ) -> tuple[TopicScore, ...]:
         model = self.topic_model
         if model is None or not segmented:
-            return self._lexicon_topics(hits, unmet)
+            return self._lexicon_topics(hits, met)
         prediction = model.score(segmented)
         scores: list[TopicScore] = []
         for topic in self.topic_ids:
-            if topic in unmet:
-                continue
             lex = hits.get(topic, LexiconHits(topic=topic))
             prob = prediction.probabilities.get(topic, 0.0)
             score = _combine(lex, prob, model.thresholds.get(topic, MODEL_THRESHOLD))
-            if score is None:
+            if score is None or not met(topic):
                 continue
             evidence = lex.evidence + tuple(
                 f"model:{feature}" for feature in _explain(model, prediction, topic)
@@ -228,13 +232,13 @@ class Analyzer:
         return tuple(scores)
 
     def _lexicon_topics(
-        self, hits: Mapping[str, LexiconHits], unmet: frozenset[str]
+        self, hits: Mapping[str, LexiconHits], met: Callable[[str], bool]
     ) -> tuple[TopicScore, ...]:
         """Without a model (none installed, or text too short to segment): the lexicon alone."""
         scores = [
             TopicScore(id=topic, score=lex.score, evidence=lex.evidence)
             for topic in self.topic_ids
-            if topic not in unmet and (lex := hits.get(topic)) is not None and lex.assigned
+            if (lex := hits.get(topic)) is not None and lex.assigned and met(topic)
         ]
         scores.sort(key=lambda t: -t.score)
         return tuple(scores)
