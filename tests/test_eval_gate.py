@@ -36,18 +36,6 @@ from tests.conftest import SHARED_DATA
 REPO = Path(__file__).resolve().parent.parent
 DEV_LABELS = REPO / "nlp" / "data" / "topics_dev_labels.jsonl"
 PINNED = Path(__file__).resolve().parent / "eval_baseline.json"
-TEST_LABELS = REPO / "nlp" / "data" / "topics_test_labels.jsonl"
-TEST_PINNED = Path(__file__).resolve().parent / "eval_test_baseline.json"
-DEV2_LABELS = REPO / "nlp" / "data" / "topics_dev2_labels.jsonl"
-DEV2_PINNED = Path(__file__).resolve().parent / "eval_dev2_baseline.json"
-TEST2_LABELS = REPO / "nlp" / "data" / "topics_test2_labels.jsonl"
-TEST2_PINNED = Path(__file__).resolve().parent / "eval_test2_baseline.json"
-TEST3_LABELS = REPO / "nlp" / "data" / "topics_test3_labels.jsonl"
-TEST3_PINNED = Path(__file__).resolve().parent / "eval_test3_baseline.json"
-TEST4_LABELS = REPO / "nlp" / "data" / "topics_test4_labels.jsonl"
-TEST4_PINNED = Path(__file__).resolve().parent / "eval_test4_baseline.json"
-TEST5_LABELS = REPO / "nlp" / "data" / "topics_test5_labels.jsonl"
-TEST5_PINNED = Path(__file__).resolve().parent / "eval_test5_baseline.json"
 # Room for noise from a retrained model or an edited lexicon, not for a regression.
 TOLERANCE = 0.02
 
@@ -107,13 +95,13 @@ def test_tagger_beats_the_keyword_baseline(current: dict[str, Any], pinned: dict
     assert current["micro"]["f1"] > baseline["micro"]["f1"]
 
 
+# nlp/data/topics_<name>_labels.jsonl, pinned in tests/eval_<name>_baseline.json.
 SMALL_SETS = {
-    "test": (TEST_LABELS, TEST_PINNED),
-    "dev2": (DEV2_LABELS, DEV2_PINNED),
-    "test2": (TEST2_LABELS, TEST2_PINNED),
-    "test3": (TEST3_LABELS, TEST3_PINNED),
-    "test4": (TEST4_LABELS, TEST4_PINNED),
-    "test5": (TEST5_LABELS, TEST5_PINNED),
+    name: (
+        REPO / "nlp" / "data" / f"topics_{name}_labels.jsonl",
+        Path(__file__).resolve().parent / f"eval_{name}_baseline.json",
+    )
+    for name in ("test", "dev2", "test2", "test3", "test4", "test5")
 }
 
 
