@@ -12,10 +12,11 @@ so the gate skips when that folder is absent. Re-pin after a deliberate change w
     haidang eval topics --data nlp/data/topics_test3_labels.jsonl --json --baseline > tests/eval_test3_baseline.json
     haidang eval topics --data nlp/data/topics_test4_labels.jsonl --json --baseline > tests/eval_test4_baseline.json
     haidang eval topics --data nlp/data/topics_test5_labels.jsonl --json --baseline > tests/eval_test5_baseline.json
+    haidang eval topics --data nlp/data/topics_test6_labels.jsonl --json --baseline > tests/eval_test6_baseline.json
 
 The test set (January 2026 items, labelled after the development set and never used to tune
 anything), the second development set (other January 2026 items) and the second test set
-(January 2026 items labelled blind in session 6) and the third to fifth test sets (January
+(January 2026 items labelled blind in session 6) and the third to sixth test sets (January
 2026 items labelled blind in session 8, mostly random samples) have 0-28 positives per
 topic, so only their micro and macro figures are gated: one item moves a topic's F1 there by
 up to 0.1.
@@ -101,7 +102,7 @@ SMALL_SETS = {
         REPO / "nlp" / "data" / f"topics_{name}_labels.jsonl",
         Path(__file__).resolve().parent / f"eval_{name}_baseline.json",
     )
-    for name in ("test", "dev2", "test2", "test3", "test4", "test5")
+    for name in ("test", "dev2", "test2", "test3", "test4", "test5", "test6")
 }
 
 
