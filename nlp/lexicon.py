@@ -2,10 +2,11 @@
 
 Per topic: one ``strong`` term assigns it; otherwise two distinct ``terms`` are needed.
 A hard negative (``negatives``, from TOPICS.md: a storm over the East Sea is not
-``bien_dao``) vetoes the topic unless a strong term fired. A topic with ``requires`` terms
-(``hop_tac_quoc_te``: another country or an international body) is only assigned when one
-of them or a strong term fired (``nlp.analyze`` also accepts a foreign party). Vietnamese items are matched
-against the ``vi`` lists, English ones against ``en``, anything else against both.
+``bien_dao``) vetoes the topic unless a strong term fired. A topic's ``requires`` terms
+(``hop_tac_quoc_te``: another country or an international body) are reported in
+``LexiconHits.required``; ``nlp.analyze`` enforces the requirement, where a foreign party
+also meets it. Vietnamese items are matched against the ``vi`` lists, English ones against
+``en``, anything else against both.
 """
 
 from __future__ import annotations

@@ -80,12 +80,7 @@ class Parties:
         """
         if not self.enabled or _DIGEST.search(view.text, 0, title_end):
             return ()
-        names = self._foreign.find(view)
-        if lang != "en":
-            names = [h for h in names if not _inside_name(view, h)]
-        if names:
-            compounds = self._compounds.find(view)
-            names = [h for h in names if not any(_covers(c, h) for c in compounds)]
+        names = self._foreign_names(view, inside_names=lang == "en")
         if not names:
             return ()
         starts = {h.first_word for h in names}
@@ -95,6 +90,16 @@ class Parties:
             return ()
         return tuple(dict.fromkeys(h.term for h in names))
 
+    def _foreign_names(self, view: TextView, *, inside_names: bool) -> list[Hit[str]]:
+        """Foreign names in the item, not inside ``compounds``; with ``inside_names=False``,
+        not part of a longer proper name either ("Phú Mỹ", "chị Nga")."""
+        names = self._foreign.find(view)
+        if not inside_names:
+            names = [h for h in names if not _inside_name(view, h)]
+        if names:
+            compounds = self._compounds.find(view)
+            names = [h for h in names if not any(_covers(c, h) for c in compounds)]
+        return names
 
     def names_foreign(self, view: TextView) -> bool:
         """Whether the item names any foreign party at all, Vietnamese ones or not.
@@ -111,11 +116,7 @@ class Parties:
         >>> parties.names_foreign(TextView("Mỹ phẩm Hà Nội ký hợp tác với ngân hàng"))
         False
         """
-        names = self._foreign.find(view)
-        if not names:
-            return False
-        compounds = self._compounds.find(view)
-        return any(not any(_covers(c, h) for c in compounds) for h in names)
+        return bool(self._foreign_names(view, inside_names=True))
 
     def in_item(self, title: str, text: str, lang: str = "vi") -> tuple[str, ...]:
         """``foreign_only`` for an item's raw title and text, joined as ``nlp.analyze`` does."""
