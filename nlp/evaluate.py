@@ -39,7 +39,8 @@ class LabelledItem:
     id: str
     title: str
     text: str
-    topics: frozenset[str]
+    # None: the item is labelled for province relevance only (no "topics" field).
+    topics: frozenset[str] | None
     province: bool | None
     url: str | None = None
 
@@ -91,6 +92,7 @@ class Scores:
 @dataclass(frozen=True, kw_only=True)
 class Report:
     items: int
+    topic_items: int  # items labelled for topics (the rest carry province labels only)
     per_topic: dict[str, Scores]
     micro: Scores
     macro_f1: float
@@ -101,6 +103,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {
             "items": self.items,
+            "topic_items": self.topic_items,
             "per_topic": {t: s.to_dict() for t, s in self.per_topic.items()},
             "micro": self.micro.to_dict(),
             "macro": {
@@ -114,16 +117,19 @@ class Report:
     def table(self) -> str:
         """A plain-text table for the terminal."""
         lines = [f"{'topic':<18}{'precision':>10}{'recall':>10}{'f1':>8}{'support':>9}"]
-        for topic, s in self.per_topic.items():
+        if self.topic_items:
+            for topic, s in self.per_topic.items():
+                lines.append(
+                    f"{topic:<18}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>8.3f}{s.support:>9d}"
+                )
             lines.append(
-                f"{topic:<18}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>8.3f}{s.support:>9d}"
+                f"{'micro':<18}{self.micro.precision:>10.3f}{self.micro.recall:>10.3f}{self.micro.f1:>8.3f}{self.micro.support:>9d}"
             )
-        lines.append(
-            f"{'micro':<18}{self.micro.precision:>10.3f}{self.micro.recall:>10.3f}{self.micro.f1:>8.3f}{self.micro.support:>9d}"
-        )
-        lines.append(
-            f"{'macro':<18}{self.macro_precision:>10.3f}{self.macro_recall:>10.3f}{self.macro_f1:>8.3f}"
-        )
+            lines.append(
+                f"{'macro':<18}{self.macro_precision:>10.3f}{self.macro_recall:>10.3f}{self.macro_f1:>8.3f}"
+            )
+        else:
+            lines.append("(no item is labelled for topics: province relevance only)")
         if self.province is not None:
             p = self.province
             lines.append(
@@ -137,16 +143,19 @@ def _parse_record(raw: Any, where: str, known: Sequence[str]) -> LabelledItem:
     if not isinstance(raw, dict):
         raise LabelledDataError(f"{where}: expected a JSON object")
     topics = raw.get("topics")
-    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
-        raise LabelledDataError(f"{where}: 'topics' must be a list of topic ids")
-    unknown = sorted(set(topics) - set(known))
-    if unknown:
-        raise LabelledDataError(
-            f"{where}: unknown topic id(s) {', '.join(unknown)}; known: {', '.join(known)}"
-        )
     province = raw.get("province")
     if province is not None and not isinstance(province, bool):
         raise LabelledDataError(f"{where}: 'province' must be true or false")
+    if topics is None and province is not None:
+        pass  # a province-only label: no "topics", or "topics": null
+    elif not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+        raise LabelledDataError(f"{where}: 'topics' must be a list of topic ids")
+    else:
+        unknown = sorted(set(topics) - set(known))
+        if unknown:
+            raise LabelledDataError(
+                f"{where}: unknown topic id(s) {', '.join(unknown)}; known: {', '.join(known)}"
+            )
     title, text = raw.get("title", ""), raw.get("text", "")
     if not isinstance(title, str) or not isinstance(text, str):
         raise LabelledDataError(f"{where}: 'title' and 'text' must be strings")
@@ -160,7 +169,7 @@ def _parse_record(raw: Any, where: str, known: Sequence[str]) -> LabelledItem:
         id=str(item_id or url or where),
         title=title,
         text=text,
-        topics=frozenset(topics),
+        topics=None if topics is None else frozenset(topics),
         province=province,
         url=url if isinstance(url, str) else None,
     )
@@ -199,6 +208,10 @@ def read_training_records(
             if not item.has_text:
                 raise LabelledDataError(
                     f"{path}: record {item.id!r} has no title or text; training needs the text itself"
+                )
+            if item.topics is None:
+                raise LabelledDataError(
+                    f"{path}: record {item.id!r} has no 'topics'; training needs them"
                 )
             records.append(
                 {
@@ -268,22 +281,16 @@ def evaluate_predictions(
         raise ValueError("one prediction per item")
     per_topic = {}
     total_tp = total_fp = total_fn = 0
+    # Province-only labels (topics None) take no part in the topic figures.
+    pairs = [
+        (i.topics, p.topics)
+        for i, p in zip(items, predictions, strict=True)
+        if i.topics is not None
+    ]
     for topic in topics:
-        tp = sum(
-            1
-            for i, p in zip(items, predictions, strict=True)
-            if topic in i.topics and topic in p.topics
-        )
-        fp = sum(
-            1
-            for i, p in zip(items, predictions, strict=True)
-            if topic not in i.topics and topic in p.topics
-        )
-        fn = sum(
-            1
-            for i, p in zip(items, predictions, strict=True)
-            if topic in i.topics and topic not in p.topics
-        )
+        tp = sum(1 for gold, pred in pairs if topic in gold and topic in pred)
+        fp = sum(1 for gold, pred in pairs if topic not in gold and topic in pred)
+        fn = sum(1 for gold, pred in pairs if topic in gold and topic not in pred)
         per_topic[topic] = Scores.from_counts(tp, fp, fn)
         total_tp, total_fp, total_fn = total_tp + tp, total_fp + fp, total_fn + fn
     scored = [s for s in per_topic.values() if s.support > 0] or list(per_topic.values())
@@ -301,6 +308,7 @@ def evaluate_predictions(
         )
     return Report(
         items=len(items),
+        topic_items=len(pairs),
         per_topic=per_topic,
         micro=Scores.from_counts(total_tp, total_fp, total_fn),
         macro_f1=sum(s.f1 for s in scored) / len(scored),
@@ -352,7 +360,7 @@ def label_agreement(
             f"missing from the second, e.g. {missing[:3]})"
         )
     predictions = [
-        Prediction(topics=by_id[item.id].topics, province=by_id[item.id].province)
+        Prediction(topics=by_id[item.id].topics or frozenset(), province=by_id[item.id].province)
         for item in reference
     ]
     return evaluate_predictions(reference, predictions, topics)
@@ -374,8 +382,9 @@ def disagreements(
     [['bien_dao']]
     """
     for item, prediction in zip(items, predictions, strict=True):
-        missed = sorted(item.topics - prediction.topics)
-        extra = sorted(prediction.topics - item.topics)
+        gold = item.topics
+        missed = [] if gold is None else sorted(gold - prediction.topics)
+        extra = [] if gold is None else sorted(prediction.topics - gold)
         province_differs = item.province is not None and item.province != prediction.province
         if not (missed or extra or province_differs):
             continue
@@ -384,7 +393,7 @@ def disagreements(
             "url": item.url,
             "title": item.title,
             "text": item.text,
-            "topics": sorted(item.topics),
+            "topics": None if gold is None else sorted(gold),
             "province": item.province,
             "missed": missed,
             "extra": extra,

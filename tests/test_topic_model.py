@@ -284,6 +284,31 @@ def test_cli_rejects_a_bad_line_with_its_number(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "unknown topic id" in result.output
 
 
+def test_province_only_labels_are_scored_for_the_province_alone(tmp_path: Path) -> None:
+    labels = _write_jsonl(
+        tmp_path / "province.jsonl",
+        [
+            {"id": "p1", "title": "Ngư dân Phan Thiết bám biển Hoàng Sa", "text": "", "province": True},
+            {"id": "p2", "title": "Kết quả xổ số Bình Thuận hôm nay", "text": "", "province": False},
+            {"id": "p3", "title": "Du khách đến Đà Lạt", "text": "", "topics": None, "province": False},
+        ],
+    )
+    result = CliRunner().invoke(app, ["eval", "topics", "--data", str(labels), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["items"] == 3 and report["topic_items"] == 0
+    # The tagger's bien_dao on p1 is not a false positive: p1 carries no topic labels.
+    assert report["micro"]["tp"] == report["micro"]["fp"] == report["micro"]["fn"] == 0
+    assert report["province"] == {**report["province"], "support": 1, "tp": 1, "fp": 0}
+    table = CliRunner().invoke(app, ["eval", "topics", "--data", str(labels)])
+    assert "province relevance only" in table.output
+    # Training needs topic labels: a province-only record is refused with its file and id.
+    trained = CliRunner().invoke(
+        app, ["train", "topics", "--data", str(labels), "--out", str(tmp_path / "m")]
+    )
+    assert trained.exit_code == 2 and "'p1' has no 'topics'" in trained.output
+
+
 def test_cli_eval_needs_the_headlines_file_for_id_only_labels(tmp_path: Path) -> None:
     labels = _write_jsonl(
         tmp_path / "labels.jsonl",
