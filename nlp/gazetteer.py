@@ -3,9 +3,10 @@
 Rules, in order (see ../shared/TOPICS.md, "Province relevance"):
 
 1. Find every gazetteer name (province, districts, towns, 2025 communes and wards,
-   landmarks, products) with or without diacritics, in Vietnamese or English. Names
-   are proper nouns: their capitalised words must be capitalised in the text, so
-   "La Gi" is the town and "là gì" is not.
+   landmarks, products) with or without diacritics, in Vietnamese or English; a word
+   written with diacritics must carry the name's own ("Mường Mán" is a writer, "Mương
+   Mán" the commune). Names are proper nouns: their capitalised words must be
+   capitalised in the text, so "La Gi" is the town and "là gì" is not.
 2. Drop hits inside a negative context ("xổ số Bình Thuận", "phường Bình Thuận, quận 7").
 3. An item marked as a lottery item ("KQXS", "xổ số") that names only the province
    itself is not relevant.

@@ -73,6 +73,16 @@ class TextView:
     def capitalised(self, k: int) -> bool:
         return self.text[self.spans[k][0]].isupper()
 
+    def accents_agree(self, i: int, written: tuple[str, ...]) -> bool:
+        """Words from i on agree with ``written`` wherever both carry diacritics: "Phan Thiet"
+        agrees with "Phan Thiết", "Mường Mán" (a writer) does not with "Mương Mán" (a commune)."""
+        lower, folded = self.lower, self.folded
+        for k, word in enumerate(written):
+            seen = lower[i + k]
+            if seen != word and seen != folded[i + k] and word != fold(word):
+                return False
+        return True
+
 
 @dataclass(frozen=True, kw_only=True)
 class Hit(Generic[P]):
@@ -94,6 +104,9 @@ class _Entry(Generic[P]):
     # Word positions (in the phrase) that must be capitalised in the text.
     capitals: tuple[int, ...]
     loose: bool = False
+    # The phrase's words as written, lower-cased: a folded match must not contradict them
+    # (``PhraseIndex`` doc); empty for entries matched as written.
+    written: tuple[str, ...] = ()
 
 
 @dataclass
@@ -126,6 +139,8 @@ class _Table(Generic[P]):
                 for entry in found:
                     if length > 1 and not view.joined(i, i + length, loose=entry.loose):
                         continue
+                    if folded and entry.written and not view.accents_agree(i, entry.written):
+                        continue
                     if all(view.capitalised(i + c) for c in entry.capitals):
                         yield Hit(
                             payload=entry.payload,
@@ -143,7 +158,8 @@ class PhraseIndex(Generic[P]):
     By default a phrase matches the text's words as written, case aside: "bão" is never
     "báo", "Nga" never "ngã"; only a text typed entirely without diacritics
     (``accent_free``) is matched on folded words. ``fold_always`` phrases (place names)
-    always match folded words, so "Phan Thiet" finds "Phan Thiết" and the reverse.
+    always match folded words, so "Phan Thiet" finds "Phan Thiết" and the reverse, but a word
+    written with diacritics must carry the phrase's own: "Mường Mán" is not "Mương Mán".
     ``case_sensitive`` phrases need their capitalised words capitalised in the text
     ("La Gi" the town, not "là gì"; "Phú Quý" the island, not "phú quý" wealth).
     """
@@ -167,9 +183,15 @@ class PhraseIndex(Generic[P]):
         if not words:
             raise ValueError(f"phrase {term!r} has no words")
         capitals = tuple(k for k, w in enumerate(words) if w[0].isupper()) if case_sensitive else ()
-        entry = _Entry(payload=payload, term=term, capitals=capitals, loose=loose)
         folded = tuple(fold(w) for w in words)
         lowered = tuple(lower_same_length(w) for w in words)
+        entry = _Entry(
+            payload=payload,
+            term=term,
+            capitals=capitals,
+            loose=loose,
+            written=lowered if fold_always else (),
+        )
         if fold_always:
             self._folded.add(folded, entry)
         else:

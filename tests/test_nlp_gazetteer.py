@@ -38,6 +38,11 @@ def _match(gazetteer: Gazetteer, title: str, text: str = "") -> ProvinceMatch:
         ("Quốc hội giám sát tại Trung tâm Điện lực Vĩnh Tân", "", {"Vĩnh Tân"}),
         ("Tàu ra đảo Phú Quý tạm dừng", "", {"Phú Quý"}),
         ("Nguoi dan La Gi don Tet", "", {"La Gi"}),
+        ("Ga Mương Mán đón tàu", "", {"Mương Mán"}),
+        ("Muong Man station reopens", "", {"Mương Mán"}),
+        ("Hồ Sông Quao tăng xả lũ", "", {"hồ Sông Quao"}),
+        ("Thông xe cao tốc Vĩnh Hảo - Phan Thiết", "", {"Cao tốc Vĩnh Hảo - Phan Thiết"}),
+        ("Lũ vào thị trấn Liên Hương", "", {"Liên Hương"}),
     ],
 )
 def test_relevant(shipped: Gazetteer, title: str, text: str, places: set[str]) -> None:
@@ -79,6 +84,12 @@ def test_place_offsets_point_at_the_text(shipped: Gazetteer) -> None:
         ("Thanh long là gì?", "La gi là gì, Phú quý là gì?", "no place"),
         ("Anh Nguyễn Đức Linh đoạt giải nhất", "", "no place"),
         ("Xe khách lật ở Đồng Nai", "", "no place"),
+        # A name written with other diacritics is another name: the writer, not the commune.
+        ("Nhà văn Mường Mán qua đời", "", "no place"),
+        ("Áo dài Ngũ Liên Hương được trao kỷ lục", "", "ambiguous"),
+        ("Xã vùng cao Trà Tân, Trà Leng (TP.Đà Nẵng) tái thiết sau lũ", "", "ambiguous"),
+        ("Cháy xe tải trên cao tốc Cam Lâm – Vĩnh Hảo", "", "negative context"),
+        ("Sạt lở đèo Đại Ninh", "Quốc lộ 28B nối Phan Thiết - Đà Lạt bị chia cắt.", "negative context"),
     ],
 )
 def test_not_relevant(shipped: Gazetteer, title: str, text: str, reason: str) -> None:
