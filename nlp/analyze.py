@@ -46,33 +46,21 @@ ANALYZER_VERSION = "6"
 # - the model alone assigns at MODEL_THRESHOLD (or its own per-topic threshold);
 # - a weak term in the headline assigns the topic when the model gives at least
 #   TITLE_TERM_SUPPORT: a real headline that names "khu di tích" or "Bộ Ngoại giao" is
-#   usually about it even when the summary pulls the model below the threshold. Measured in
-#   session 5: second development set 0.717 -> 0.754 (0.687 -> 0.732 against its blind
-#   second reading), first development set 0.801 -> 0.799, training-set cross-validation
-#   0.909 -> 0.902 (the team-written hard negatives put topic words in headlines on purpose);
+#   usually about it even when the summary pulls the model below the threshold;
 # - a hard negative (TOPICS.md) vetoes the topic unless a strong term fired, whatever the
 #   model says: the negatives are curated for exactly the items a model gets confidently
 #   wrong (a Thai-Cambodian border clash is not Vietnam's border, a storm is not bien_dao);
 # - weak terms elsewhere never assign on their own (they are evidence); without a model at
-#   all, two do.
+#   all, two do;
 # - a topic with ``requires`` (topics.yaml; ``hop_tac_quoc_te``) is assigned only when one of
 #   its required terms, a strong term or, with ``foreign_party``, a foreign party appears:
 #   Vietnam's external relations always have another country or an international body in
 #   them, and without one "hợp tác", "đoàn", "hội nghị" are domestic news (a province signing
-#   with its newspapers, a party congress delegation, a bank's deal). Measured in session 8 on
-#   the five labelled sets of the time: micro-F1 0.746 -> 0.756 over all of them (dev 0.818 ->
-#   0.824, dev2 0.824 -> 0.822, the three test sets together 0.663 -> 0.679); with that
-#   session's lexicon fixes, 0.615 -> 0.658 on the sixth test set, held out
-#   (nlp/data/README.md).
+#   with its newspapers, a party congress delegation, a bank's deal);
 # - an item that names only foreign parties (nlp/parties.py, topics.yaml ``parties``) carries no
 #   topic at all, strong terms included: every topic is Vietnam's (a digest headline,
-#   "Điểm tin 18h: A; B", is several stories and never foreign-only). Measured in session 6:
-#   first development set 0.799 -> 0.807, second 0.754 -> 0.773 (0.732 -> 0.750 against its
-#   blind second reading); then the held-out test set 0.716 -> 0.731.
-# Before the headline-term rule, checked by 5-fold cross-validation on the training set
-# (nlp/data/topics_train.jsonl): micro-F1 0.887 with the old rules (strong terms anywhere
-# always, two weak terms with the model at 0.25), 0.895 with these; on the development set
-# 0.659 -> 0.690.
+#   "Điểm tin 18h: A; B", is several stories and never foreign-only).
+# What each rule did to the labelled sets when it came in: docs/tagger-history.md.
 MODEL_THRESHOLD = 0.5
 STRONG_SUPPORT = 0.2
 TITLE_TERM_SUPPORT = 0.25
