@@ -135,7 +135,10 @@ def _print(name: str, report: Report) -> None:
 @friendly
 def eval_topics(
     data: list[Path] = typer.Option(
-        ..., "--data", help="Labelled JSON lines; records may carry only id/url + labels."
+        ...,
+        "--data",
+        help="Labelled JSON lines; records may carry only id/url + labels. A record without "
+        "'topics' counts for province relevance only.",
     ),
     models: Path | None = typer.Option(
         None, "--models", help="Models directory (default: the shipped models)."
