@@ -146,11 +146,10 @@ def _parse_record(raw: Any, where: str, known: Sequence[str]) -> LabelledItem:
     province = raw.get("province")
     if province is not None and not isinstance(province, bool):
         raise LabelledDataError(f"{where}: 'province' must be true or false")
-    if topics is None and province is not None:
-        pass  # a province-only label: no "topics", or "topics": null
-    elif not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
-        raise LabelledDataError(f"{where}: 'topics' must be a list of topic ids")
-    else:
+    # No "topics" (or null) beside a province label: a province-only label.
+    if topics is not None or province is None:
+        if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+            raise LabelledDataError(f"{where}: 'topics' must be a list of topic ids")
         unknown = sorted(set(topics) - set(known))
         if unknown:
             raise LabelledDataError(

@@ -74,12 +74,13 @@ class TextView:
         return self.text[self.spans[k][0]].isupper()
 
     def accents_agree(self, i: int, written: tuple[str, ...]) -> bool:
-        """Words from i on agree with ``written`` wherever both carry diacritics: "Phan Thiet"
-        agrees with "Phan Thiết", "Mường Mán" (a writer) does not with "Mương Mán" (a commune)."""
+        """Words from i on agree with ``written`` (a phrase's words with diacritics, "" for one
+        without) wherever both carry diacritics: "Phan Thiet" agrees with "Phan Thiết",
+        "Mường Mán" (a writer) does not with "Mương Mán" (a commune)."""
         lower, folded = self.lower, self.folded
         for k, word in enumerate(written):
             seen = lower[i + k]
-            if seen != word and seen != folded[i + k] and word != fold(word):
+            if word and seen != word and seen != folded[i + k]:
                 return False
         return True
 
@@ -104,8 +105,8 @@ class _Entry(Generic[P]):
     # Word positions (in the phrase) that must be capitalised in the text.
     capitals: tuple[int, ...]
     loose: bool = False
-    # The phrase's words as written, lower-cased: a folded match must not contradict them
-    # (``PhraseIndex`` doc); empty for entries matched as written.
+    # The phrase's words as written, lower-cased, "" for a word without diacritics: a folded
+    # match must not contradict them (``PhraseIndex`` doc); empty for entries matched as written.
     written: tuple[str, ...] = ()
 
 
@@ -190,7 +191,9 @@ class PhraseIndex(Generic[P]):
             term=term,
             capitals=capitals,
             loose=loose,
-            written=lowered if fold_always else (),
+            written=tuple(w if w != f else "" for w, f in zip(lowered, folded, strict=True))
+            if fold_always
+            else (),
         )
         if fold_always:
             self._folded.add(folded, entry)

@@ -104,22 +104,21 @@ def test_tagger_beats_the_keyword_baseline(current: dict[str, Any], pinned: dict
 # Fewer province-relevant items than this and one item moves province F1 by more than 0.05.
 PROVINCE_MIN_SUPPORT = 19
 
+
+def _pinned(name: str) -> dict[str, Any]:
+    """The figures pinned in tests/eval_<name>_baseline.json."""
+    return dict(json.loads((PINNED.parent / f"eval_{name}_baseline.json").read_text("utf-8")))
+
+
 # nlp/data/topics_<name>_labels.jsonl, pinned in tests/eval_<name>_baseline.json.
-SMALL_SETS = {
-    name: (
-        REPO / "nlp" / "data" / f"topics_{name}_labels.jsonl",
-        Path(__file__).resolve().parent / f"eval_{name}_baseline.json",
-    )
-    for name in ("test", "dev2", "test2", "test3", "test4", "test5", "test6", "test7")
-}
+SMALL_SETS = ("test", "dev2", "test2", "test3", "test4", "test5", "test6", "test7")
 
 
 @pytest.mark.shared_data
 @pytest.mark.parametrize("name", sorted(SMALL_SETS))
 def test_small_set_micro_and_macro_f1_hold(name: str) -> None:
-    labels, pinned_file = SMALL_SETS[name]
-    now = _evaluate(labels)
-    then = dict(json.loads(pinned_file.read_text(encoding="utf-8")))
+    now = _evaluate(REPO / "nlp" / "data" / f"topics_{name}_labels.jsonl")
+    then = _pinned(name)
     assert now["items"] == then["items"]
     _check(f"{name}-set micro-F1", now["micro"]["f1"], then["micro"]["f1"])
     _check(f"{name}-set macro-F1", now["macro"]["f1"], then["macro"]["f1"])
@@ -134,6 +133,6 @@ def test_province_set_f1_holds(name: str) -> None:
     # Province-only labels (nlp/data/<name>_labels.jsonl): items naming a place of the
     # province or Lâm Đồng, 29 and 88 of them relevant.
     now = _evaluate(REPO / "nlp" / "data" / f"{name}_labels.jsonl")
-    then = dict(json.loads((PINNED.parent / f"eval_{name}_baseline.json").read_text("utf-8")))
+    then = _pinned(name)
     assert now["items"] == then["items"] and now["topic_items"] == 0
     _check(f"{name} province F1", now["province"]["f1"], then["province"]["f1"])
