@@ -198,15 +198,20 @@ def read_labelled(path: Path, topics: Sequence[str] = TOPIC_IDS) -> list[Labelle
 
 
 def read_training_records(
-    paths: Iterable[Path], topics: Sequence[str] = TOPIC_IDS
+    paths: Iterable[Path], topics: Sequence[str] = TOPIC_IDS, headlines: Path | None = None
 ) -> list[dict[str, Any]]:
-    """Labelled records for training: each must carry its own title or text."""
+    """Labelled records for training: each must carry its own title or text, or be an id/url
+    found in ``headlines`` (a file of the shared headlines' format) when one is given."""
     records: list[dict[str, Any]] = []
     for path in paths:
-        for item in read_labelled(path, topics):
+        items = read_labelled(path, topics)
+        if headlines is not None and not all(i.has_text for i in items):
+            items = join_headlines(items, headlines)
+        for item in items:
             if not item.has_text:
                 raise LabelledDataError(
-                    f"{path}: record {item.id!r} has no title or text; training needs the text itself"
+                    f"{path}: record {item.id!r} has no title or text; training needs the text "
+                    "itself (for id-only labels, name the file holding it with --headlines)"
                 )
             if item.topics is None:
                 raise LabelledDataError(

@@ -55,6 +55,12 @@ def train_topics(
     out: Path = typer.Option(
         ..., "--out", help="Models directory; the model is written to OUT/topics/."
     ),
+    headlines: Path | None = typer.Option(
+        None,
+        "--headlines",
+        help="Headlines file (JSON lines, may be gzipped) to join id/url-only labels with; "
+        "never the default, so nothing is trained on a file by accident.",
+    ),
 ) -> None:
     """Train the topic model.
 
@@ -62,8 +68,10 @@ def train_topics(
     """
     from nlp.topic_model import MODEL_SUBDIR, train_topic_model
 
+    if headlines is not None and not headlines.is_file():
+        raise UserError(f"--headlines {headlines}: no such file")
     try:
-        records = read_training_records(data)
+        records = read_training_records(data, headlines=headlines)
     except LabelledDataError as exc:
         raise UserError(str(exc)) from None
     typer.echo(f"training on {len(records)} records from {len(data)} file(s)…", err=True)

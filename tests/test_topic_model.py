@@ -322,6 +322,60 @@ def test_cli_eval_needs_the_headlines_file_for_id_only_labels(tmp_path: Path) ->
     assert "absent" in result.output and "headlines" in result.output
 
 
+def test_cli_trains_id_only_labels_joined_with_a_headlines_file(tmp_path: Path) -> None:
+    """Labels that carry only an id train once --headlines names the file holding their text;
+    without it they are refused with the way out, and a missing file is named."""
+    records = _records()
+    headlines = tmp_path / "headlines.jsonl"
+    headlines.write_text(
+        "".join(
+            json.dumps({"id": r["id"], "title": r["title"], "text": r["text"]}, ensure_ascii=False)
+            + "\n"
+            for r in records
+        ),
+        encoding="utf-8",
+    )
+    labels = _write_jsonl(
+        tmp_path / "labels.jsonl", [{"id": r["id"], "topics": r["topics"]} for r in records]
+    )
+    runner = CliRunner()
+    refused = runner.invoke(
+        app, ["train", "topics", "--data", str(labels), "--out", str(tmp_path / "m")]
+    )
+    assert refused.exit_code == 2 and "--headlines" in refused.output
+    missing = runner.invoke(
+        app,
+        [
+            "train",
+            "topics",
+            "--data",
+            str(labels),
+            "--out",
+            str(tmp_path / "m"),
+            "--headlines",
+            str(tmp_path / "absent.jsonl"),
+        ],
+    )
+    assert missing.exit_code == 2 and "absent.jsonl: no such file" in missing.output
+    trained = runner.invoke(
+        app,
+        [
+            "train",
+            "topics",
+            "--data",
+            str(labels),
+            "--out",
+            str(tmp_path / "m"),
+            "--headlines",
+            str(headlines),
+        ],
+    )
+    assert trained.exit_code == 0, trained.output
+    model = load_topic_model(tmp_path / "m")
+    assert model is not None and model.info["records"] == len(records)
+    assert model.info["positives"]["bien_dao"] == len(SEA)
+
+
 def test_score_keeps_the_features_explain_needs(small_model: TopicModel) -> None:
     """``score`` + ``explain_row`` (what the analyser calls) equal ``predict`` + ``explain``."""
     segmented = segment_for_model("Ngư dân bám biển Hoàng Sa", "Tàu cá bị xua đuổi.")
