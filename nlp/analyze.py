@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["Analyzer", "ANALYZER_VERSION"]
 
 # Bump when the analysis of the same text and configuration changes.
-ANALYZER_VERSION = "6"
+ANALYZER_VERSION = "7"
 
 # Combining lexicon and model (when a model is installed):
 # - a strong lexicon term in the headline assigns the topic whatever the model says;

@@ -63,16 +63,18 @@ class Gazetteer:
         for place in config.places:
             ref = _PlaceRef(place.name, place.kind.value, place.ambiguous)
             for term in dict.fromkeys([place.name, *place.aliases]):
-                self._places.add(term, ref, case_sensitive=True, fold_always=True)
+                self._places.add(
+                    term, ref, case_sensitive=True, fold_always=True, loose=_loose(term)
+                )
             if place.unambiguous_aliases:
                 sure = _PlaceRef(place.name, place.kind.value, False)
                 for term in place.unambiguous_aliases:
-                    self._places.add(term, sure, case_sensitive=True, fold_always=True)
+                    self._places.add(
+                        term, sure, case_sensitive=True, fold_always=True, loose=_loose(term)
+                    )
         self._negative: PhraseIndex[str] = PhraseIndex()
         for phrase in config.negative_contexts:
-            # Only phrases written with a comma or bracket may span them in the text.
-            loose = "," in phrase or "(" in phrase
-            self._negative.add(phrase, phrase, fold_always=True, loose=loose)
+            self._negative.add(phrase, phrase, fold_always=True, loose=_loose(phrase))
         self._negative_docs: PhraseIndex[str] = PhraseIndex()
         for phrase in config.negative_documents:
             self._negative_docs.add(phrase, phrase, fold_always=True)
@@ -183,3 +185,9 @@ def _in_list(view: TextView, hit: Hit[Any], others: list[Hit[str]]) -> bool:
         if len(gap) <= _LIST_GAP_CHARS and "".join(gap.split()).lower() in _LIST_SEPARATORS:
             return True
     return False
+
+
+def _loose(phrase: str) -> bool:
+    """A phrase written with a comma or bracket may span them in the text
+    ("phường Bình Thuận, quận 7" finds "phường Bình Thuận (Quận 7)"); others may not."""
+    return "," in phrase or "(" in phrase

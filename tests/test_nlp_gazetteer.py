@@ -43,6 +43,10 @@ def _match(gazetteer: Gazetteer, title: str, text: str = "") -> ProvinceMatch:
         ("Hồ Sông Quao tăng xả lũ", "", {"hồ Sông Quao"}),
         ("Thông xe cao tốc Vĩnh Hảo - Phan Thiết", "", {"Cao tốc Vĩnh Hảo - Phan Thiết"}),
         ("Lũ vào thị trấn Liên Hương", "", {"Liên Hương"}),
+        # Lâm Đồng's sea and its stretch of Route 1 are the former Bình Thuận's alone.
+        ("Tàu giã cào vẫn hoạt động ở biển Lâm Đồng", "", {"biển Lâm Đồng"}),
+        ("Cát đỏ tràn lấp quốc lộ 1 qua Lâm Đồng", "", {"biển Lâm Đồng"}),
+        ("Xe tải lật", "Tai nạn trên quốc lộ 1, đoạn qua tỉnh Lâm Đồng.", {"biển Lâm Đồng"}),
     ],
 )
 def test_relevant(shipped: Gazetteer, title: str, text: str, places: set[str]) -> None:
@@ -90,6 +94,11 @@ def test_place_offsets_point_at_the_text(shipped: Gazetteer) -> None:
         ("Xã vùng cao Trà Tân, Trà Leng (TP.Đà Nẵng) tái thiết sau lũ", "", "ambiguous"),
         ("Cháy xe tải trên cao tốc Cam Lâm – Vĩnh Hảo", "", "negative context"),
         ("Sạt lở đèo Đại Ninh", "Quốc lộ 28B nối Phan Thiết - Đà Lạt bị chia cắt.", "negative context"),
+        (
+            "Đề phòng mưa lớn",
+            "Vùng biển Lâm Đồng đến TP.HCM có mưa dông, gió giật mạnh.",
+            "negative context",
+        ),
     ],
 )
 def test_not_relevant(shipped: Gazetteer, title: str, text: str, reason: str) -> None:
