@@ -45,6 +45,7 @@ def _match(gazetteer: Gazetteer, title: str, text: str = "") -> ProvinceMatch:
         ("Lũ vào thị trấn Liên Hương", "", {"Liên Hương"}),
         # Lâm Đồng's sea and its stretch of Route 1 are the former Bình Thuận's alone.
         ("Tàu giã cào vẫn hoạt động ở biển Lâm Đồng", "", {"biển Lâm Đồng"}),
+        ("Lâm Đồng chọn bãi ô nhiễm Bình Tú tiếp nhận rác", "", {"bãi rác Bình Tú"}),
         ("Cát đỏ tràn lấp quốc lộ 1 qua Lâm Đồng", "", {"biển Lâm Đồng"}),
         ("Xe tải lật", "Tai nạn trên quốc lộ 1, đoạn qua tỉnh Lâm Đồng.", {"biển Lâm Đồng"}),
     ],
