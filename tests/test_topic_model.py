@@ -338,38 +338,13 @@ def test_cli_trains_id_only_labels_joined_with_a_headlines_file(tmp_path: Path) 
     labels = _write_jsonl(
         tmp_path / "labels.jsonl", [{"id": r["id"], "topics": r["topics"]} for r in records]
     )
+    train = ["train", "topics", "--data", str(labels), "--out", str(tmp_path / "m")]
     runner = CliRunner()
-    refused = runner.invoke(
-        app, ["train", "topics", "--data", str(labels), "--out", str(tmp_path / "m")]
-    )
+    refused = runner.invoke(app, train)
     assert refused.exit_code == 2 and "--headlines" in refused.output
-    missing = runner.invoke(
-        app,
-        [
-            "train",
-            "topics",
-            "--data",
-            str(labels),
-            "--out",
-            str(tmp_path / "m"),
-            "--headlines",
-            str(tmp_path / "absent.jsonl"),
-        ],
-    )
+    missing = runner.invoke(app, [*train, "--headlines", str(tmp_path / "absent.jsonl")])
     assert missing.exit_code == 2 and "absent.jsonl: no such file" in missing.output
-    trained = runner.invoke(
-        app,
-        [
-            "train",
-            "topics",
-            "--data",
-            str(labels),
-            "--out",
-            str(tmp_path / "m"),
-            "--headlines",
-            str(headlines),
-        ],
-    )
+    trained = runner.invoke(app, [*train, "--headlines", str(headlines)])
     assert trained.exit_code == 0, trained.output
     model = load_topic_model(tmp_path / "m")
     assert model is not None and model.info["records"] == len(records)
