@@ -202,29 +202,29 @@ def read_training_records(
 ) -> list[dict[str, Any]]:
     """Labelled records for training: each must carry its own title or text, or be an id/url
     found in ``headlines`` (a file of the shared headlines' format) when one is given."""
+    sources = [(path, item) for path in paths for item in read_labelled(path, topics)]
+    items = [item for _, item in sources]
+    if headlines is not None:
+        items = join_headlines(items, headlines)  # one pass over the file for every --data
     records: list[dict[str, Any]] = []
-    for path in paths:
-        items = read_labelled(path, topics)
-        if headlines is not None and not all(i.has_text for i in items):
-            items = join_headlines(items, headlines)
-        for item in items:
-            if not item.has_text:
-                raise LabelledDataError(
-                    f"{path}: record {item.id!r} has no title or text; training needs the text "
-                    "itself (for id-only labels, name the file holding it with --headlines)"
-                )
-            if item.topics is None:
-                raise LabelledDataError(
-                    f"{path}: record {item.id!r} has no 'topics'; training needs them"
-                )
-            records.append(
-                {
-                    "id": item.id,
-                    "title": item.title,
-                    "text": item.text,
-                    "topics": sorted(item.topics),
-                }
+    for (path, _), item in zip(sources, items, strict=True):
+        if not item.has_text:
+            raise LabelledDataError(
+                f"{path}: record {item.id!r} has no title or text; training needs the text "
+                "itself (for id-only labels, name the file holding it with --headlines)"
             )
+        if item.topics is None:
+            raise LabelledDataError(
+                f"{path}: record {item.id!r} has no 'topics'; training needs them"
+            )
+        records.append(
+            {
+                "id": item.id,
+                "title": item.title,
+                "text": item.text,
+                "topics": sorted(item.topics),
+            }
+        )
     return records
 
 
